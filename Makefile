@@ -1,0 +1,59 @@
+# ms-monitor: the two commands users need are `make demo` and `make test`.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+RUN_DIR ?= .run
+HAPI_PORT ?= 8080
+export HAPI_RUN_DIR := $(abspath $(RUN_DIR))/hapi
+
+.PHONY: install demo stop test lint typecheck unit integration bench hapi-build hapi-start hapi-stop clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+## demo: build and start HAPI FHIR (file database in .run/), load the synthetic MS cohort
+demo: install hapi-start
+	$(VENV)/bin/ms-monitor seed --fhir-base http://127.0.0.1:$(HAPI_PORT)/fhir
+	@echo
+	@echo "HAPI FHIR R4 with the synthetic MS cohort: http://127.0.0.1:$(HAPI_PORT)/fhir"
+	@echo "Evaluate a patient:  $(VENV)/bin/ms-monitor run --fhir-base http://127.0.0.1:$(HAPI_PORT)/fhir --patient msm-001 --dry-run"
+	@echo "Stop it with:        make stop"
+
+stop: hapi-stop
+
+## test: everything CI runs
+test: install lint typecheck
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+unit: install
+	$(PY) -m pytest -m "not integration"
+
+integration: install
+	$(PY) -m pytest -m integration
+
+bench: install
+	$(PY) -m bench
+
+hapi-build:
+	bash launch/hapi/hapi.sh build
+
+hapi-start:
+	bash launch/hapi/hapi.sh start --port $(HAPI_PORT) --db file:$(abspath $(RUN_DIR))/hapi-db/h2
+
+hapi-stop:
+	bash launch/hapi/hapi.sh stop
+
+clean: hapi-stop
+	rm -rf $(RUN_DIR) launch/hapi/target

@@ -1,0 +1,39 @@
+"""Reading FHIR Bundles from files given on the command line.
+
+Bad input gets one clear error (:class:`InputError`) and changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from smart_app.errors import InputError
+
+
+def load_bundle_resources(path: Path) -> list[dict[str, Any]]:
+    """The resources of the FHIR Bundle in ``path`` (any Bundle type)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the file ({exc.strerror or exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text, so not a FHIR JSON Bundle") from exc
+    try:
+        document: Any = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: not JSON (line {exc.lineno}, column {exc.colno})") from exc
+    if not isinstance(document, dict) or document.get("resourceType") != "Bundle":
+        found = (
+            document.get("resourceType") if isinstance(document, dict) else type(document).__name__
+        )
+        raise InputError(f"{path}: not a FHIR Bundle (found {found!s})")
+    entries = document.get("entry") or []
+    if not isinstance(entries, list):
+        raise InputError(f"{path}: Bundle.entry is not a list")
+    return [
+        entry["resource"]
+        for entry in entries
+        if isinstance(entry, dict) and isinstance(entry.get("resource"), dict)
+    ]

@@ -1,0 +1,69 @@
+"""Session fixtures shared by every test directory.
+
+``fhir_base_url`` is a real HAPI FHIR server: ``FHIR_BASE_URL`` if set, else the project's own
+``launch/hapi`` module started on a free loopback port with an in-memory database. A missing Java
+or Maven fails the tests that need it (it never skips: CI must see it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from smart_app.fhir import FhirClient
+
+REPO = Path(__file__).resolve().parent.parent
+HAPI_SCRIPT = REPO / "launch" / "hapi" / "hapi.sh"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def fhir_base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    configured = os.environ.get("FHIR_BASE_URL")
+    if configured:
+        yield configured.rstrip("/")
+        return
+    missing = [tool for tool in ("java", "mvn") if shutil.which(tool) is None]
+    if missing:
+        pytest.fail(
+            f"the HAPI FHIR test server needs {' and '.join(missing)} on PATH "
+            "(install a JDK 17+ and Maven, or set FHIR_BASE_URL to a running server)"
+        )
+    env = {**os.environ, "HAPI_RUN_DIR": str(tmp_path_factory.mktemp("hapi"))}
+    started = subprocess.run(
+        ["bash", str(HAPI_SCRIPT), "start", "--port", str(free_port()), "--db", "mem"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+    )
+    if started.returncode != 0:
+        pytest.fail(f"HAPI FHIR did not start:\n{started.stdout[-3000:]}\n{started.stderr[-3000:]}")
+    base_url = started.stdout.strip().splitlines()[-1]
+    try:
+        yield base_url
+    finally:
+        subprocess.run(
+            ["bash", str(HAPI_SCRIPT), "stop"],
+            env=env,
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+
+
+@pytest.fixture
+def fhir(fhir_base_url: str) -> FhirClient:
+    return FhirClient(fhir_base_url)
