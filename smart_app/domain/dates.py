@@ -1,0 +1,86 @@
+"""FHIR date handling: partial precision and calendar months.
+
+FHIR ``date``/``dateTime``/``instant`` values may be ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` or a full
+timestamp (https://hl7.org/fhir/R4/datatypes.html#dateTime). A partial value is a *range* of days;
+:func:`parse_fhir_date` returns both ends and the extractor picks the conservative end for each use
+(see ``extract.py``). Timestamps are read as the calendar date written in them (the time zone is the
+clinic's: converting to UTC could move a visit to the previous or next day).
+
+Months are calendar months clamped to the month end (clinical-rules.md: 2025-03-15 + 6 months =
+2025-09-15; 2025-08-31 + 6 months = 2026-02-28). This is ``dateutil.relativedelta``
+arithmetic, written out
+because it runs for every patient in the hot path.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class DateRange:
+    """The days a (possibly partial) FHIR date can mean: ``earliest`` .. ``latest`` inclusive."""
+
+    earliest: date
+    latest: date
+    partial: bool
+
+
+def parse_fhir_date(value: object) -> DateRange | None:
+    """Parse a FHIR date/dateTime/instant string; None when it is not one."""
+    if not isinstance(value, str) or len(value) < 4:
+        return None
+    text = value.strip()
+    try:
+        year = int(text[0:4])
+        if len(text) == 4:
+            return DateRange(date(year, 1, 1), date(year, 12, 31), partial=True)
+        if text[4] != "-":
+            return None
+        month = int(text[5:7])
+        if len(text) == 7:
+            last = calendar.monthrange(year, month)[1]
+            return DateRange(date(year, month, 1), date(year, month, last), partial=True)
+        if text[7] != "-" or not text[8:10].isdigit():
+            return None
+        day = date(year, month, int(text[8:10]))
+        if len(text) > 10 and text[10] != "T":
+            return None
+    except (ValueError, IndexError):
+        return None
+    return DateRange(day, day, partial=False)
+
+
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` plus calendar ``months`` (negative allowed), clamped to the end of the month."""
+    index = day.month - 1 + months
+    year = day.year + index // 12
+    month = index % 12 + 1
+    if year < 1:
+        return date.min
+    if year > 9999:
+        return date.max
+    dom = day.day
+    if dom > 28:
+        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+        last = 29 if month == 2 and leap else _MONTH_DAYS[month - 1]
+        dom = min(dom, last)
+    return date(year, month, dom)
+
+
+def add_days(day: date, days: int) -> date:
+    """``day`` plus ``days``, saturating at the representable range instead of raising."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
+
+
+def years_between(start: date, end: date) -> float:
+    """Disease duration in years: days / 365.25 (clinical-rules.md)."""
+    return (end - start).days / 365.25

@@ -1,0 +1,121 @@
+"""Input shapes: a Bundle, a list of resources, or models; and splitting a Bundle by patient.
+
+Resources inside a Bundle may have no ``id`` but a ``fullUrl`` (``urn:uuid:...`` in transaction
+Bundles); references may point at either, so both are kept as the resource's names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from smart_app.domain.fhir_read import JsonDict, as_resource, get_dict, get_list, get_str
+
+#: Elements that point at the patient a clinical resource belongs to.
+SUBJECT_KEYS = ("subject", "patient", "for")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A resource (dict, or None when unreadable) with the name references use for it."""
+
+    resource: JsonDict | None
+    ref: str | None
+    full_url: str | None
+    raw_index: int
+
+
+def iter_entries(resources: object) -> Iterator[Entry]:
+    """Flatten a Bundle (nested Bundles too), a list of resources, or a single resource."""
+    counter = 0
+
+    def walk(item: object, full_url: str | None) -> Iterator[Entry]:
+        nonlocal counter
+        resource = as_resource(item)
+        if resource is not None and resource.get("resourceType") == "Bundle":
+            for entry in get_list(resource, "entry"):
+                if isinstance(entry, dict):
+                    yield from walk(entry.get("resource"), get_str(entry, "fullUrl"))
+                else:
+                    yield from walk(None, None)
+            return
+        counter += 1
+        yield Entry(resource, _ref_of(resource, full_url), full_url, counter)
+
+    if isinstance(resources, dict) or hasattr(resources, "model_dump"):
+        yield from walk(resources, None)
+    elif isinstance(resources, Iterable) and not isinstance(resources, str | bytes):
+        for item in resources:
+            yield from walk(item, None)
+    else:
+        yield from walk(resources, None)
+
+
+def _ref_of(resource: JsonDict | None, full_url: str | None) -> str | None:
+    if resource is None:
+        return None
+    rtype, rid = resource.get("resourceType"), resource.get("id")
+    if isinstance(rtype, str) and rtype and isinstance(rid, str) and rid:
+        return f"{rtype}/{rid}"
+    return full_url
+
+
+def subject_of(resource: JsonDict) -> str | None:
+    """The patient reference of a clinical resource (subject, patient or Task.for)."""
+    for key in SUBJECT_KEYS:
+        ref = get_dict(resource, key)
+        if ref is not None and isinstance(ref.get("reference"), str):
+            return str(ref["reference"])
+    return None
+
+
+def _normalise(ref: str) -> str:
+    """``http://server/fhir/Patient/1`` and ``Patient/1/_history/2`` -> ``Patient/1``."""
+    if ref.startswith("urn:"):
+        return ref
+    parts = ref.split("/")
+    if "_history" in parts:
+        parts = parts[: parts.index("_history")]
+    return "/".join(parts[-2:]) if len(parts) >= 2 else ref
+
+
+def group_by_patient(resources: object) -> dict[str, JsonDict]:
+    """Split resources of several patients into one collection Bundle per patient.
+
+    Keys are ``Patient/<id>`` (or the reference used when the Patient resource is absent).
+    Resources without a subject (Medication, Practitioner...) go to every patient, since any of them
+    may reference them. Order follows the input, so the result is deterministic.
+    """
+    entries = list(iter_entries(resources))
+    alias: dict[str, str] = {}
+    groups: dict[str, list[JsonDict]] = {}
+    shared: list[JsonDict] = []
+    for entry in entries:
+        res = entry.resource
+        if res is not None and res.get("resourceType") == "Patient" and entry.ref is not None:
+            key = _normalise(entry.ref)
+            alias[key] = key
+            if entry.full_url:
+                alias[entry.full_url] = key
+                alias[_normalise(entry.full_url)] = key
+            groups.setdefault(key, [])
+    for entry in entries:
+        res = entry.resource
+        if res is None:
+            continue
+        wrapped: JsonDict = {"resource": res}
+        if entry.full_url:
+            wrapped["fullUrl"] = entry.full_url
+        if res.get("resourceType") == "Patient" and entry.ref is not None:
+            groups[alias[_normalise(entry.ref)]].append(wrapped)
+            continue
+        subject = subject_of(res)
+        if subject is None:
+            shared.append(wrapped)
+            continue
+        key = alias.get(subject) or alias.get(_normalise(subject)) or _normalise(subject)
+        groups.setdefault(key, []).append(wrapped)
+    return {
+        key: {"resourceType": "Bundle", "type": "collection", "entry": [*items, *shared]}
+        for key, items in groups.items()
+    }

@@ -1,0 +1,227 @@
+"""Recommendations -> one CarePlan and one Task per recommendation (clinical-rules.md, write-back).
+
+Business identifiers make writes idempotent (conditional create, ``If-None-Exist``):
+
+* CarePlan: system ``{canonical}/careplan-id``, value ``{patient-id}.benign-ms-monitoring``;
+* Task: system ``{canonical}/task-id``, value ``{patient-id}.{code}.{anchor}`` where ``anchor`` is
+  the date of the evidence the due date counts from (the last MRI, EDSS, JCV...) or ``none``.
+
+The anchor, not the due date, names the need: the due date of a never-done action is "today" and
+would otherwise change every day, and a new result (new anchor) is exactly what closes a Task.
+``fullUrl`` of new resources is ``urn:uuid:`` + uuid5 of ``system|value`` (deterministic).
+Text written into resources never mentions the as-of date, so unchanged data writes nothing.
+Resources are built and validated with fhir.resources R4B models, then dumped to JSON dicts.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fhir.resources.R4B.careplan import CarePlan
+from fhir.resources.R4B.task import Task
+
+from smart_app.domain.report import PatientReport
+from smart_app.domain.results import Recommendation
+from smart_app.domain.thresholds import DEFAULT_SETTINGS, RuleSettings
+
+PLAN_DEFINITION_ID = "benign-ms-monitoring"
+ACTION_DISPLAY = {
+    "neuro-review": "Neurological review with EDSS",
+    "mri-brain": "Brain MRI",
+    "mri-pml-surveillance": "PML surveillance brain MRI",
+    "jcv-serology": "Anti-JCV antibody test",
+    "confirm-edss": "Repeat EDSS to confirm progression",
+    "symptom-screen": "Fatigue and cognition screening",
+    "symptom-fatigue": "Address fatigue",
+    "symptom-cognition": "Address cognitive decline",
+    "consider-dmt": "Consider a first-line DMT",
+    "review-dmt": "Review the current DMT",
+    "reassess-benign-status": "Re-assess the benign classification",
+}
+TASK_KEYS = (
+    "identifier",
+    "status",
+    "intent",
+    "priority",
+    "code",
+    "description",
+    "for",
+    "basedOn",
+    "restriction",
+    "reasonReference",
+    "input",
+    "note",
+)
+CAREPLAN_KEYS = (
+    "identifier",
+    "status",
+    "intent",
+    "title",
+    "subject",
+    "addresses",
+    "instantiatesCanonical",
+    "description",
+    "note",
+    "activity",
+)
+
+
+def patient_id(patient_ref: str) -> str:
+    """``Patient/123`` -> ``123``; ``urn:uuid:abc`` -> ``abc``."""
+    return patient_ref.rsplit(":" if patient_ref.startswith("urn:") else "/", 1)[-1]
+
+
+def task_system(settings: RuleSettings) -> str:
+    return f"{settings.canonical_base}/task-id"
+
+
+def careplan_system(settings: RuleSettings) -> str:
+    return f"{settings.canonical_base}/careplan-id"
+
+
+def task_identifier_value(patient_ref: str, rec: Recommendation) -> str:
+    anchor = rec.anchor.isoformat() if rec.anchor else "none"
+    return f"{patient_id(patient_ref)}.{rec.code}.{anchor}"
+
+
+def careplan_identifier_value(patient_ref: str) -> str:
+    return f"{patient_id(patient_ref)}.{PLAN_DEFINITION_ID}"
+
+
+def urn_for(system: str, value: str) -> str:
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{system}|{value}')}"
+
+
+def desired_task(
+    report: PatientReport,
+    rec: Recommendation,
+    *,
+    careplan_ref: str,
+    authored_on: str,
+    settings: RuleSettings,
+    task_id: str | None = None,
+) -> dict[str, Any]:
+    """The Task for one recommendation, validated as an R4B Task, as a JSON dict."""
+    task: dict[str, Any] = {
+        "resourceType": "Task",
+        "identifier": [
+            {"system": task_system(settings), "value": task_identifier_value(report.patient, rec)}
+        ],
+        "status": "requested",
+        "intent": "plan",
+        "priority": rec.priority,
+        "code": {
+            "coding": [
+                {
+                    "system": f"{settings.canonical_base}/CodeSystem/ms-monitoring-action",
+                    "code": rec.code,
+                    "display": ACTION_DISPLAY[rec.code],
+                }
+            ]
+        },
+        "description": rec.rationale,
+        "for": {"reference": report.patient},
+        "basedOn": [{"reference": careplan_ref}],
+        "authoredOn": authored_on,
+        "restriction": {
+            "period": {"start": rec.window_start.isoformat(), "end": rec.due.isoformat()}
+        },
+        "note": [{"text": "Sources: " + "; ".join(rec.source)}],
+    }
+    if task_id is not None:
+        task["id"] = task_id
+    if rec.evidence:
+        task["reasonReference"] = {"reference": rec.evidence[0]}
+        task["input"] = [
+            {"type": {"text": "evidence"}, "valueReference": {"reference": ref}}
+            for ref in rec.evidence
+        ]
+    return dump_task(task)
+
+
+def dump_task(task: dict[str, Any]) -> dict[str, Any]:
+    """Validate with the R4B model (raises pydantic.ValidationError) and dump to JSON."""
+    dumped: dict[str, Any] = Task.model_validate(task).model_dump(mode="json", exclude_none=True)
+    return dumped
+
+
+def careplan_description(report: PatientReport) -> str:
+    c = report.classification
+    text = f"Benign MS monitoring. Classification: {c.status}"
+    if c.edss is not None and c.edss_date is not None:
+        text += f" (latest stable EDSS {c.edss:g} on {c.edss_date.isoformat()})"
+    if c.strict:
+        text += "; strict benign (EDSS <= 2.0)"
+    if report.activity.active:
+        kinds = ", ".join(sorted({f.kind for f in report.activity.findings}))
+        text += f"; disease activity: {kinds}"
+    return text + "."
+
+
+def desired_careplan(
+    report: PatientReport,
+    task_refs: list[str],
+    *,
+    settings: RuleSettings,
+    status: str = "active",
+    careplan_id: str | None = None,
+) -> dict[str, Any]:
+    """The CarePlan of the monitoring PlanDefinition, validated as R4B, as a JSON dict."""
+    notes = [f"{rec.code}: {rec.rationale}" for rec in report.recommendations]
+    if report.statement:
+        notes.append(report.statement)
+    sources = sorted({s for rec in report.recommendations for s in rec.source})
+    if sources:
+        notes.append("Sources: " + "; ".join(sources))
+    plan: dict[str, Any] = {
+        "resourceType": "CarePlan",
+        "identifier": [
+            {
+                "system": careplan_system(settings),
+                "value": careplan_identifier_value(report.patient),
+            }
+        ],
+        "status": status,
+        "intent": "plan",
+        "title": "Benign MS monitoring",
+        "subject": {"reference": report.patient},
+        "instantiatesCanonical": [f"{settings.canonical_base}/PlanDefinition/{PLAN_DEFINITION_ID}"],
+        "description": careplan_description(report),
+        "note": [{"text": text} for text in notes],
+        "activity": [{"reference": {"reference": ref}} for ref in task_refs],
+    }
+    if report.diagnosis:
+        plan["addresses"] = [{"reference": report.diagnosis}]
+    if careplan_id is not None:
+        plan["id"] = careplan_id
+    if not plan["note"]:
+        del plan["note"]
+    if not plan["activity"]:
+        del plan["activity"]
+    dumped: dict[str, Any] = CarePlan.model_validate(plan).model_dump(
+        mode="json", exclude_none=True
+    )
+    return dumped
+
+
+def build_plan(
+    report: PatientReport, *, settings: RuleSettings | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    """A fresh CarePlan and its Tasks (urn:uuid references); None for ``not-applicable``."""
+    rules = settings or DEFAULT_SETTINGS
+    if report.classification.status == "not-applicable":
+        return None
+    cp_ref = urn_for(careplan_system(rules), careplan_identifier_value(report.patient))
+    tasks = [
+        desired_task(
+            report,
+            rec,
+            careplan_ref=cp_ref,
+            authored_on=report.as_of.isoformat(),
+            settings=rules,
+        )
+        for rec in report.recommendations
+    ]
+    refs = [urn_for(task_system(rules), t["identifier"][0]["value"]) for t in tasks]
+    return desired_careplan(report, refs, settings=rules), tasks

@@ -1,0 +1,84 @@
+"""Values the rules produce: classification, activity, recommendations (rules C/A/M/T)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from smart_app.domain.timeline import EdssMeasurement
+
+#: Codes of ``{canonical}/CodeSystem/ms-monitoring-action``, in the order reports list them.
+ACTION_CODES = (
+    "neuro-review",
+    "mri-brain",
+    "mri-pml-surveillance",
+    "jcv-serology",
+    "confirm-edss",
+    "symptom-screen",
+    "symptom-fatigue",
+    "symptom-cognition",
+    "consider-dmt",
+    "review-dmt",
+    "reassess-benign-status",
+)
+ACTION_ORDER = {code: index for index, code in enumerate(ACTION_CODES)}
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """Rule C: ``status`` is not-applicable | indeterminate | not-benign | too-early | benign."""
+
+    status: str
+    edss: float | None
+    edss_date: date | None
+    disease_duration_years: float | None
+    strict: bool
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """Disease activity in the lookback window: ``kind`` is relapse | mri | cdp."""
+
+    kind: str
+    date: date
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressionEvent:
+    """A confirmed disability progression: first worsened and confirming measurements."""
+
+    worsening: EdssMeasurement
+    confirmation: EdssMeasurement
+    reference: float
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """Rule A; ``unconfirmed_worsening`` is the first measurement of a pending worsening."""
+
+    active: bool
+    findings: tuple[Finding, ...]
+    unconfirmed_worsening: EdssMeasurement | None
+    unconfirmed_reference: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    """One action for the clinician (rule M/T), later one FHIR Task.
+
+    ``anchor`` is the date of the evidence the due date is counted from (None when the action was
+    never done): it names the need, so that a new result (a new anchor) closes the old Task.
+    """
+
+    code: str
+    due: date
+    window_start: date
+    overdue: bool
+    priority: str
+    rationale: str
+    source: tuple[str, ...]
+    evidence: tuple[str, ...]
+    anchor: date | None

@@ -1,0 +1,72 @@
+"""Every threshold of clinical-rules.md as one frozen settings value, defaulting to the spec.
+
+Sources: Hawkins & McDonnell, JNNP 1999;67:148 and Sayao et al., Neurology 2007;68:496
+(EDSS <= 3 at >= 10 y); Pittock, Ann Neurol 2004;56:303 (strict: EDSS <= 2); Kappos et al. /
+msprog (Montobbio 2024) (confirmed disability progression); MAGNIMS-CMSC-NAIMS 2021 and
+ECTRIMS/EAN 2018 (MRI monitoring); Tallantyre, JNNP 2019;90:522 (fatigue, cognition).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from smart_app.domain.terminology import DEFAULT_CANONICAL_BASE
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSettings:
+    """Thresholds of rules C, A, M, T (months are calendar months, clamped to month end)."""
+
+    # C. classification
+    benign_edss_max: float = 3.0
+    strict_benign_edss_max: float = 2.0
+    benign_min_duration_years: float = 10.0
+    #: False: duration to the as-of date; True: to the classifying EDSS (stricter reading)
+    benign_duration_at_edss_date: bool = False
+    stable_edss_days_after_relapse: int = 30
+    # A. activity
+    activity_lookback_months: int = 12
+    cdp_increment_at_zero: float = 1.5
+    cdp_increment_low: float = 1.0
+    cdp_low_band_max: float = 5.5
+    cdp_increment_high: float = 0.5
+    cdp_confirmation_days: int = 84
+    # M. monitoring
+    review_interval_stable_months: int = 12
+    review_interval_months: int = 6
+    review_window_months: int = 6
+    mri_interval_months: int = 12
+    mri_window_months: int = 3
+    dmt_start_lookback_months: int = 12
+    dmt_reference_scan_after_months: int = 3
+    dmt_reference_scan_due_months: int = 6
+    natalizumab_pml_risk_months: int = 18
+    pml_window_start_months: int = 3
+    pml_window_end_months: int = 4
+    natalizumab_stopped_months: int = 12
+    jcv_interval_months: int = 6
+    jcv_window_months: int = 1
+    confirm_window_days: int = 14
+    symptom_screen_interval_months: int = 12
+    symptom_screen_window_months: int = 6
+    # symptoms
+    mfis_recent_months: int = 12
+    mfis_fatigue_min: float = 38.0
+    sdmt_drop_points: float = 4.0
+    sdmt_drop_fraction: float = 0.10
+    symptom_action_months: int = 3
+    # T. treatment
+    treatment_review_months: int = 1
+    # terminology
+    canonical_base: str = DEFAULT_CANONICAL_BASE
+
+    def cdp_increment(self, reference: float) -> float:
+        """EDSS increase that counts as worsening from ``reference`` (Kappos / msprog bands)."""
+        if reference <= 0.0:
+            return self.cdp_increment_at_zero
+        if reference <= self.cdp_low_band_max:
+            return self.cdp_increment_low
+        return self.cdp_increment_high
+
+
+DEFAULT_SETTINGS = RuleSettings()
