@@ -171,7 +171,7 @@ def test_search_pages_are_followed(fhir: FhirClient) -> None:
 
 
 def test_validate_reports_an_error_for_an_invalid_resource(fhir: FhirClient) -> None:
-    invalid = {"resourceType": "Observation", "code": EDSS, "status": "not-a-status"}
+    invalid = {"resourceType": "Observation", "code": EDSS}  # status is required (1..1)
     outcome = fhir.operation("Observation/$validate", body=invalid)
     severities = {issue["severity"] for issue in outcome["issue"]}
     assert "error" in severities

@@ -1,0 +1,1 @@
+"""Unattended work: evaluate a patient on a FHIR server and write the plan back."""
