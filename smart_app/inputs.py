@@ -29,7 +29,7 @@ def load_bundle_resources(path: Path) -> list[dict[str, Any]]:
             document.get("resourceType") if isinstance(document, dict) else type(document).__name__
         )
         raise InputError(f"{path}: not a FHIR Bundle (found {found!s})")
-    entries = document.get("entry") or []
+    entries = document.get("entry", [])
     if not isinstance(entries, list):
         raise InputError(f"{path}: Bundle.entry is not a list")
     return [
