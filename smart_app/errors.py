@@ -57,3 +57,7 @@ class FhirAuthError(FhirFatalError):
 
 class AuthError(MsMonitorError):
     """A SMART/OAuth step failed (discovery, authorization, token exchange, validation)."""
+
+
+class UnknownIssuerError(AuthError):
+    """A launch named an ``iss`` that is not on the allowlist; nothing was sent to it."""

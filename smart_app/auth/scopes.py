@@ -1,0 +1,83 @@
+"""The scopes ms-monitor asks for, in one place, and how to read what was granted.
+
+SMART App Launch 2.x writes resource scopes as ``patient/Observation.rs`` (create, read, update,
+delete, search); 1.0 writes ``patient/Observation.read`` / ``.write``. A server that lists the
+``permission-v2`` capability gets v2 scopes, any other v1 scopes
+(https://hl7.org/fhir/smart-app-launch/scopes-and-launch-context.html#scopes-for-requesting-fhir-resources).
+The app reads only what the engine needs and writes only its own CarePlan and Tasks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+READ_RESOURCES: tuple[str, ...] = (
+    "Patient",
+    "Condition",
+    "Observation",
+    "ImagingStudy",
+    "MedicationRequest",
+    "MedicationStatement",
+    "CarePlan",
+    "Task",
+)
+WRITE_RESOURCES: tuple[str, ...] = ("CarePlan", "Task")
+IDENTITY_SCOPES: tuple[str, ...] = ("openid", "fhirUser")
+EHR_LAUNCH_SCOPE = "launch"
+STANDALONE_PATIENT_SCOPE = "launch/patient"
+OFFLINE_ACCESS_SCOPE = "offline_access"
+
+_V1_PERMISSIONS = {"read": frozenset("rs"), "write": frozenset("cud"), "*": frozenset("cruds")}
+
+
+def resource_scopes(*, v2: bool) -> tuple[str, ...]:
+    """Patient-level read scopes for the engine's inputs, write scopes for our own plan."""
+    read, write = (".rs", ".cu") if v2 else (".read", ".write")
+    return tuple(f"patient/{r}{read}" for r in READ_RESOURCES) + tuple(
+        f"patient/{r}{write}" for r in WRITE_RESOURCES
+    )
+
+
+def launch_scopes(*, ehr_launch: bool, v2: bool, offline_access: bool = False) -> str:
+    """The scope string for an authorize request (EHR launch ``launch``, standalone
+    ``launch/patient``; https://hl7.org/fhir/smart-app-launch/scopes-and-launch-context.html)."""
+    scopes = [EHR_LAUNCH_SCOPE if ehr_launch else STANDALONE_PATIENT_SCOPE, *IDENTITY_SCOPES]
+    scopes.extend(resource_scopes(v2=v2))
+    if offline_access:
+        scopes.append(OFFLINE_ACCESS_SCOPE)
+    return " ".join(scopes)
+
+
+def _permissions(scope: str, resource: str) -> frozenset[str]:
+    """The interactions (subset of ``cruds``) one granted scope allows on ``resource``."""
+    context, _, rest = scope.partition("/")
+    if context not in {"patient", "user", "system"} or not rest:
+        return frozenset()
+    scoped_resource, _, permission = rest.partition(".")
+    if "?" in permission or scoped_resource not in {"*", resource}:
+        # a granular scope (``?category=...``) allows only part of the resource: not enough
+        # for the engine, which must see all of a patient's data of that type
+        return frozenset()
+    if permission in _V1_PERMISSIONS:
+        return _V1_PERMISSIONS[permission]
+    if permission and set(permission) <= set("cruds"):
+        return frozenset(permission)
+    return frozenset()
+
+
+def allowed(granted: Iterable[str], resource: str, interactions: str) -> bool:
+    """True if the granted scopes (v1 or v2 syntax) allow every interaction in ``interactions``
+    (e.g. ``"rs"`` to read, ``"cu"`` to write) on ``resource``."""
+    have: set[str] = set()
+    for scope in granted:
+        have |= _permissions(scope, resource)
+    return set(interactions) <= have
+
+
+def can_read(granted: Iterable[str], resource: str) -> bool:
+    return allowed(granted, resource, "rs")
+
+
+def can_write(granted: Iterable[str], resource: str) -> bool:
+    """Create and update: what a conditional-create/PUT transaction of the plan needs."""
+    return allowed(granted, resource, "cu")
