@@ -23,22 +23,15 @@ from fhir.resources.R4B.task import Task
 
 from smart_app.domain.report import PatientReport
 from smart_app.domain.results import Recommendation
+from smart_app.domain.terminology import default_terminology
 from smart_app.domain.thresholds import DEFAULT_SETTINGS, RuleSettings
 
 PLAN_DEFINITION_ID = "benign-ms-monitoring"
-ACTION_DISPLAY = {
-    "neuro-review": "Neurological review with EDSS",
-    "mri-brain": "Brain MRI",
-    "mri-pml-surveillance": "PML surveillance brain MRI",
-    "jcv-serology": "Anti-JCV antibody test",
-    "confirm-edss": "Repeat EDSS to confirm progression",
-    "symptom-screen": "Fatigue and cognition screening",
-    "symptom-fatigue": "Address fatigue",
-    "symptom-cognition": "Address cognitive decline",
-    "consider-dmt": "Consider a first-line DMT",
-    "review-dmt": "Review the current DMT",
-    "reassess-benign-status": "Re-assess the benign classification",
-}
+#: Profiles of fhir_profiles/ the written resources claim (meta.profile), under the canonical base.
+CAREPLAN_PROFILE_ID = "ms-monitoring-careplan"
+TASK_PROFILE_ID = "ms-monitoring-task"
+#: Displays of CodeSystem ms-monitoring-action (fhir_profiles/resources: one source of truth).
+ACTION_DISPLAY = dict(default_terminology().monitoring_actions)
 TASK_KEYS = (
     "identifier",
     "status",
@@ -70,6 +63,10 @@ CAREPLAN_KEYS = (
 def patient_id(patient_ref: str) -> str:
     """``Patient/123`` -> ``123``; ``urn:uuid:abc`` -> ``abc``."""
     return patient_ref.rsplit(":" if patient_ref.startswith("urn:") else "/", 1)[-1]
+
+
+def profile_url(settings: RuleSettings, profile_id: str) -> str:
+    return f"{settings.canonical_base}/StructureDefinition/{profile_id}"
 
 
 def task_system(settings: RuleSettings) -> str:
@@ -105,6 +102,7 @@ def desired_task(
     """The Task for one recommendation, validated as an R4B Task, as a JSON dict."""
     task: dict[str, Any] = {
         "resourceType": "Task",
+        "meta": {"profile": [profile_url(settings, TASK_PROFILE_ID)]},
         "identifier": [
             {"system": task_system(settings), "value": task_identifier_value(report.patient, rec)}
         ],
@@ -176,6 +174,7 @@ def desired_careplan(
         notes.append("Sources: " + "; ".join(sources))
     plan: dict[str, Any] = {
         "resourceType": "CarePlan",
+        "meta": {"profile": [profile_url(settings, CAREPLAN_PROFILE_ID)]},
         "identifier": [
             {
                 "system": careplan_system(settings),

@@ -286,6 +286,9 @@ def _reconcile_unwanted(
         return f"Task/{old_id}" if old_id else None
     evidence = _meeting_evidence(value, wanted)
     closed = {k: v for k, v in old.items() if k not in ("meta", "text")}
+    profiles = get_list(get_dict(old, "meta") or {}, "profile")
+    if profiles:  # keep the profile claim, drop the server's version/lastUpdated
+        closed["meta"] = {"profile": profiles}
     closed["lastModified"] = as_of.isoformat()
     if evidence:
         closed["status"] = "completed"

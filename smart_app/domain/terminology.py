@@ -1,21 +1,32 @@
 """Code lists that recognise MS data in FHIR resources (clinical-rules.md, "Inputs").
 
-The lists live in one data file, ``data/terminology.json``, so that a later step can generate it
-from the FHIR ValueSets in ``fhir_profiles/``. Codes are held as ``(system, code)`` pairs in
+One source of truth: the lists are read from the FHIR ValueSets and CodeSystems published in
+``fhir_profiles/resources/`` (the same files an EHR loads to validate what the app reads and
+writes), never copied into Python. Only enumerated ``compose.include.concept`` lists are used: the
+engine runs offline and cannot expand filters. Codes are held as ``(system, code)`` pairs in
 frozensets: the extractor only ever asks "is this coding in the list?", which must be cheap.
+
+The files are package data: in a wheel they are force-included as ``smart_app/fhir_profiles``; in
+a source checkout (editable install) they are found next to the package, in the repository.
+Reading them once per canonical base is not user I/O; the engine stays pure.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any
 
 DEFAULT_CANONICAL_BASE = "http://example.org/fhir/ms-monitor"
+RXNORM_SYSTEM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 
 Coding = tuple[str, str]
+JsonDict = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +61,8 @@ class Terminology:
     sdmt: frozenset[Coding]
     dmt: tuple[DmtIngredient, ...]
     rxnorm_system: str
+    #: (code, display) of CodeSystem ms-monitoring-action, in the CodeSystem's order
+    monitoring_actions: tuple[tuple[str, str], ...] = ()
 
     def dmt_by_rxnorm(self, code: str) -> DmtIngredient | None:
         """The DMT whose RxNorm ingredient code is ``code``."""
@@ -74,57 +87,137 @@ class Terminology:
         return tuple(d.name for d in self.dmt if d.first_line)
 
 
-def _codings(raw: list[dict[str, Any]], systems: dict[str, str]) -> frozenset[Coding]:
-    return frozenset((systems[item["system"]], str(item["code"])) for item in raw)
+#: Terminology field -> id of the ValueSet in fhir_profiles/resources that holds its codes.
+VALUE_SET_FIELDS = {
+    "ms_diagnosis": "ms-diagnosis",
+    "relapse": "ms-relapse",
+    "edss": "edss-code",
+    "mri_modality": "mri-modality",
+    "brain_mri_procedure": "brain-mri-procedure",
+    "brain_body_site": "brain-body-site",
+    "spinal_mri_procedure": "spinal-mri-procedure",
+    "jcv_positive": "jcv-positive",
+    "jcv_negative": "jcv-negative",
+}
+#: Terminology field -> code of CodeSystem ms-observation.
+MS_OBSERVATION_FIELDS = {
+    "new_t2_lesions": "new-t2-lesions",
+    "gd_lesions": "gd-lesions",
+    "jcv_antibody": "jcv-antibody",
+    "mfis": "mfis",
+    "sdmt": "sdmt",
+}
+DMT_VALUE_SET = "dmt-ingredient"
+FIRST_LINE_DMT_VALUE_SET = "first-line-dmt"
+MS_OBSERVATION_CODE_SYSTEM = "ms-observation"
+MONITORING_ACTION_CODE_SYSTEM = "ms-monitoring-action"
+
+
+def profiles_dir() -> Traversable:
+    """``fhir_profiles/``: packaged in the wheel as ``smart_app/fhir_profiles``, else the repo's."""
+    packaged = resources.files("smart_app") / "fhir_profiles"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "fhir_profiles"
+
+
+def read_conformance(resource_type: str, resource_id: str) -> JsonDict:
+    """One conformance resource of ``fhir_profiles/resources`` (``{type}-{id}.json``)."""
+    path = profiles_dir() / "resources" / f"{resource_type}-{resource_id}.json"
+    data: JsonDict = json.loads(path.read_text("utf-8"))
+    return data
+
+
+def _rebase(system: str, canonical_base: str) -> str:
+    """Systems of the project's own CodeSystems follow the configured canonical base."""
+    if system.startswith(DEFAULT_CANONICAL_BASE + "/"):
+        return canonical_base + system[len(DEFAULT_CANONICAL_BASE) :]
+    return system
+
+
+def enumerated_concepts(value_set: JsonDict) -> list[tuple[str, JsonDict]]:
+    """(system, concept) of every enumerated concept of ``compose.include``.
+
+    Raises ValueError for a ValueSet the offline engine cannot enumerate (filters, imports,
+    excludes): packaged data is fixed, so that is a build error, not patient data.
+    """
+    compose = value_set.get("compose") or {}
+    if compose.get("exclude"):
+        raise ValueError(f"ValueSet {value_set.get('id')}: exclude is not supported")
+    found: list[tuple[str, JsonDict]] = []
+    for include in compose.get("include", []):
+        if "filter" in include or "valueSet" in include or "concept" not in include:
+            raise ValueError(f"ValueSet {value_set.get('id')}: only enumerated concepts")
+        found.extend((str(include["system"]), concept) for concept in include["concept"])
+    return found
 
 
 def parse_terminology(
-    raw: dict[str, Any], *, canonical_base: str = DEFAULT_CANONICAL_BASE
+    read: Callable[[str, str], Mapping[str, Any]],
+    *,
+    canonical_base: str = DEFAULT_CANONICAL_BASE,
 ) -> Terminology:
-    """Build a :class:`Terminology` from the JSON structure of ``data/terminology.json``."""
+    """Build a :class:`Terminology` from the conformance resources ``read(type, id)`` returns."""
     base = canonical_base.rstrip("/")
-    msobs = f"{base}/CodeSystem/ms-observation"
-    systems = {**raw["systems"], "msobs": msobs}
 
-    def codes(key: str) -> frozenset[Coding]:
-        return _codings(raw[key], systems)
+    def value_set_codes(vs_id: str) -> frozenset[Coding]:
+        concepts = enumerated_concepts(dict(read("ValueSet", vs_id)))
+        return frozenset((_rebase(system, base), str(c["code"])) for system, c in concepts)
 
+    msobs_cs = read("CodeSystem", MS_OBSERVATION_CODE_SYSTEM)
+    msobs = _rebase(str(msobs_cs["url"]), base)
+    msobs_codes = {str(c["code"]) for c in msobs_cs["concept"]}
+
+    def msobs_code(code: str) -> frozenset[Coding]:
+        if code not in msobs_codes:
+            raise ValueError(f"CodeSystem ms-observation has no code {code!r}")
+        return frozenset({(msobs, code)})
+
+    first_line = {
+        str(c["code"])
+        for _s, c in enumerated_concepts(dict(read("ValueSet", FIRST_LINE_DMT_VALUE_SET)))
+    }
     dmt = tuple(
         DmtIngredient(
-            rxnorm=str(item["rxnorm"]),
-            name=str(item["name"]),
-            first_line=bool(item["first_line"]),
-            text=tuple(str(t).lower() for t in item["text"]),
+            rxnorm=str(c["code"]),
+            name=str(c["display"]),
+            first_line=str(c["code"]) in first_line,
+            text=tuple(
+                str(name).lower()
+                for name in (c["display"], *(d["value"] for d in c.get("designation", [])))
+            ),
         )
-        for item in raw["dmt"]
+        for system, c in enumerated_concepts(dict(read("ValueSet", DMT_VALUE_SET)))
+        if system == RXNORM_SYSTEM
     )
+    actions = read("CodeSystem", MONITORING_ACTION_CODE_SYSTEM)["concept"]
     return Terminology(
         canonical_base=base,
         ms_observation_system=msobs,
-        ms_diagnosis=codes("ms_diagnosis"),
-        relapse=codes("relapse"),
-        edss=codes("edss"),
-        mri_modality=codes("mri_modality"),
-        brain_mri_procedure=codes("brain_mri_procedure"),
-        brain_body_site=codes("brain_body_site"),
-        spinal_mri_procedure=codes("spinal_mri_procedure"),
-        new_t2_lesions=codes("new_t2_lesions"),
-        gd_lesions=codes("gd_lesions"),
-        jcv_antibody=codes("jcv_antibody"),
-        jcv_positive=codes("jcv_positive"),
-        jcv_negative=codes("jcv_negative"),
-        mfis=codes("mfis"),
-        sdmt=codes("sdmt"),
+        ms_diagnosis=value_set_codes(VALUE_SET_FIELDS["ms_diagnosis"]),
+        relapse=value_set_codes(VALUE_SET_FIELDS["relapse"]),
+        edss=value_set_codes(VALUE_SET_FIELDS["edss"]),
+        mri_modality=value_set_codes(VALUE_SET_FIELDS["mri_modality"]),
+        brain_mri_procedure=value_set_codes(VALUE_SET_FIELDS["brain_mri_procedure"]),
+        brain_body_site=value_set_codes(VALUE_SET_FIELDS["brain_body_site"]),
+        spinal_mri_procedure=value_set_codes(VALUE_SET_FIELDS["spinal_mri_procedure"]),
+        new_t2_lesions=msobs_code(MS_OBSERVATION_FIELDS["new_t2_lesions"]),
+        gd_lesions=msobs_code(MS_OBSERVATION_FIELDS["gd_lesions"]),
+        jcv_antibody=msobs_code(MS_OBSERVATION_FIELDS["jcv_antibody"]),
+        jcv_positive=value_set_codes(VALUE_SET_FIELDS["jcv_positive"]),
+        jcv_negative=value_set_codes(VALUE_SET_FIELDS["jcv_negative"]),
+        mfis=msobs_code(MS_OBSERVATION_FIELDS["mfis"]),
+        sdmt=msobs_code(MS_OBSERVATION_FIELDS["sdmt"]),
         dmt=dmt,
-        rxnorm_system=systems["rxnorm"],
+        rxnorm_system=RXNORM_SYSTEM,
+        monitoring_actions=tuple((str(c["code"]), str(c["display"])) for c in actions),
     )
 
 
 @lru_cache(maxsize=8)
 def load_terminology(canonical_base: str = DEFAULT_CANONICAL_BASE) -> Terminology:
     """The packaged code lists (read once per canonical base: package data, not user I/O)."""
-    text = resources.files("smart_app.domain").joinpath("data/terminology.json").read_text("utf-8")
-    return parse_terminology(json.loads(text), canonical_base=canonical_base)
+    return parse_terminology(read_conformance, canonical_base=canonical_base)
 
 
 def default_terminology() -> Terminology:
