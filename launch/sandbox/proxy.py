@@ -1,0 +1,161 @@
+"""The sandbox FHIR endpoint: ``/fhir/*`` forwarded to the upstream HAPI server.
+
+Checks the bearer token (unknown or expired: 401 with ``WWW-Authenticate``, RFC 6750), the
+scopes and the patient compartment (:mod:`launch.sandbox.access`), and rewrites the upstream
+base in responses (``Bundle.link``, ``fullUrl``, ``Location``) to the sandbox FHIR base so that
+paging stays on the sandbox.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import requests
+from flask import Blueprint, Response, request
+
+from launch.sandbox.access import Grant, Refused, check_request, filter_response, outcome
+from launch.sandbox.config import SandboxConfig
+from launch.sandbox.scopes import split_scopes
+from launch.sandbox.state import SandboxState
+
+FHIR_JSON = "application/fhir+json"
+FORWARDED_HEADERS = ("If-Match", "If-None-Match", "If-Modified-Since", "Prefer")
+RETURNED_HEADERS = ("ETag", "Last-Modified", "Location", "Content-Location")
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+def create_proxy_blueprint(config: SandboxConfig, state: SandboxState) -> Blueprint:
+    bp = Blueprint("sandbox_fhir", __name__)
+    session = requests.Session()
+
+    def upstream(method: str, path: str, **kwargs: Any) -> requests.Response:
+        url = f"{config.upstream}/{path}" if path else config.upstream
+        return session.request(method, url, timeout=config.upstream_timeout_seconds, **kwargs)
+
+    def fetch_existing(rtype: str, rid: str) -> dict[str, Any] | None:
+        found = upstream("GET", f"{rtype}/{rid}", headers={"Accept": FHIR_JSON})
+        if found.status_code != 200:
+            return None
+        data = found.json()
+        return data if isinstance(data, dict) else None
+
+    @bp.route("/fhir", defaults={"path": ""}, methods=METHODS)
+    @bp.route("/fhir/<path:path>", methods=METHODS)
+    def fhir(path: str) -> Response:
+        try:
+            return forward(path)
+        except requests.RequestException as exc:
+            return _fhir_error(502, f"upstream FHIR server failed: {exc}", code="transient")
+
+    def forward(path: str) -> Response:
+        if path == "metadata" and request.method == "GET":
+            return _relay(config, upstream("GET", "metadata", headers={"Accept": FHIR_JSON}), None)
+        grant = _grant(state)
+        if grant is None:
+            return _fhir_error(
+                401,
+                "a valid bearer token is required",
+                code="login",
+                headers={"WWW-Authenticate": 'Bearer realm="sandbox", error="invalid_token"'},
+            )
+        body = _json_body()
+        try:
+            checked = check_request(
+                grant,
+                request.method,
+                path,
+                list(request.args.items(multi=True)),
+                body,
+                fetch_existing=fetch_existing,
+                if_none_exist=request.headers.get("If-None-Exist"),
+            )
+        except Refused as refused:
+            return _fhir_error(refused.status, str(refused))
+        headers = {"Accept": FHIR_JSON}
+        headers.update({h: request.headers[h] for h in FORWARDED_HEADERS if h in request.headers})
+        if checked.if_none_exist:
+            headers["If-None-Exist"] = checked.if_none_exist
+        data = None
+        if checked.body is not None:
+            data = json.dumps(checked.body)
+            headers["Content-Type"] = FHIR_JSON
+        elif request.method in ("PATCH", "POST", "PUT") and request.data:
+            data = request.get_data(as_text=True)
+            headers["Content-Type"] = request.content_type or FHIR_JSON
+        answer = upstream(
+            request.method, checked.path, params=checked.query, data=data, headers=headers
+        )
+        return _relay(config, answer, grant)
+
+    return bp
+
+
+def _grant(state: SandboxState) -> Grant | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value:
+        return None
+    token = state.access(value.strip())
+    if token is None or token.is_expired(state.clock()):
+        return None
+    patient = token.context.patient if token.context else None
+    return Grant(scopes=frozenset(split_scopes(token.scope)), patient=patient)
+
+
+def _json_body() -> Any:
+    if request.method not in ("POST", "PUT") or not request.data:
+        return None
+    if "json" not in (request.content_type or ""):
+        return None
+    try:
+        return json.loads(request.get_data(as_text=True))
+    except ValueError:
+        return None
+
+
+def _relay(config: SandboxConfig, answer: requests.Response, grant: Grant | None) -> Response:
+    """The upstream answer, filtered for the token and with sandbox URLs."""
+    headers = {
+        h: answer.headers[h].replace(config.upstream, config.fhir_base)
+        for h in RETURNED_HEADERS
+        if h in answer.headers
+    }
+    content_type = answer.headers.get("Content-Type", FHIR_JSON)
+    if "json" not in content_type or not answer.content:
+        return Response(
+            answer.content, status=answer.status_code, headers=headers, content_type=content_type
+        )
+    document = rewrite_urls(answer.json(), config.upstream, config.fhir_base)
+    if grant is not None:
+        try:
+            document = filter_response(grant, document)
+        except Refused as refused:
+            return _fhir_error(refused.status, str(refused))
+    return Response(
+        json.dumps(document), status=answer.status_code, headers=headers, content_type=FHIR_JSON
+    )
+
+
+def rewrite_urls(value: Any, upstream: str, sandbox: str) -> Any:
+    """Every string that starts with the upstream base, moved to the sandbox base."""
+    if isinstance(value, str):
+        return sandbox + value[len(upstream) :] if value.startswith(upstream) else value
+    if isinstance(value, list):
+        return [rewrite_urls(item, upstream, sandbox) for item in value]
+    if isinstance(value, dict):
+        return {key: rewrite_urls(item, upstream, sandbox) for key, item in value.items()}
+    return value
+
+
+def _fhir_error(
+    status: int, message: str, *, code: str = "forbidden", headers: dict[str, str] | None = None
+) -> Response:
+    if status == 400:
+        code = "not-supported"
+    return Response(
+        json.dumps(outcome(message, code)),
+        status=status,
+        headers=headers or {},
+        content_type=FHIR_JSON,
+    )
