@@ -22,6 +22,8 @@ READ_RESOURCES: tuple[str, ...] = (
     "Task",
 )
 WRITE_RESOURCES: tuple[str, ...] = ("CarePlan", "Task")
+#: Create-only: the Provenance that records who wrote the plan (product.md, Security).
+AUDIT_RESOURCES: tuple[str, ...] = ("Provenance",)
 IDENTITY_SCOPES: tuple[str, ...] = ("openid", "fhirUser")
 EHR_LAUNCH_SCOPE = "launch"
 STANDALONE_PATIENT_SCOPE = "launch/patient"
@@ -32,9 +34,11 @@ _V1_PERMISSIONS = {"read": frozenset("rs"), "write": frozenset("cud"), "*": froz
 
 def resource_scopes(*, v2: bool) -> tuple[str, ...]:
     """Patient-level read scopes for the engine's inputs, write scopes for our own plan."""
-    read, write = (".rs", ".cu") if v2 else (".read", ".write")
-    return tuple(f"patient/{r}{read}" for r in READ_RESOURCES) + tuple(
-        f"patient/{r}{write}" for r in WRITE_RESOURCES
+    read, write, create = (".rs", ".cu", ".c") if v2 else (".read", ".write", ".write")
+    return (
+        tuple(f"patient/{r}{read}" for r in READ_RESOURCES)
+        + tuple(f"patient/{r}{write}" for r in WRITE_RESOURCES)
+        + tuple(f"patient/{r}{create}" for r in AUDIT_RESOURCES)
     )
 
 

@@ -1,0 +1,1 @@
+"""The Flask web layer: launch routes, the dashboard, sessions, security headers, templates."""

@@ -1,0 +1,177 @@
+"""The dashboard of one launch, the plan download, and "Write plan to the EHR".
+
+``/app/<launch_id>`` exists only for the browser session that launched it (else 404). The write is
+a POST protected by a CSRF token (Flask-WTF) and an Origin/Referer check, follows
+post/redirect/get, and degrades to read-only on a 403 (product.md, mode 5).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from smart_app.auth.scopes import can_write
+from smart_app.errors import AuthError, FhirError
+from smart_app.fhir import FhirClient
+from smart_app.web.launch import error_page
+from smart_app.web.launches import LaunchRecord
+from smart_app.web.runtime import WebRuntime, runtime
+from smart_app.web.security import same_origin_post
+from smart_app.web.service import (
+    PLAN_RESOURCES,
+    Dashboard,
+    load_dashboard,
+    provenance_allowed,
+    write_plan,
+)
+from smart_app.web.view import dashboard_context
+
+log = logging.getLogger(__name__)
+bp = Blueprint("dashboard", __name__, url_prefix="/app")
+
+
+def _record(launch_id: str) -> LaunchRecord:
+    record = runtime().launches.get(launch_id, session)
+    if record is None:
+        abort(404)
+    return record
+
+
+def _load(rt: WebRuntime, record: LaunchRecord, client: FhirClient | None = None) -> Dashboard:
+    client = client or rt.fhir_client(record)
+    granted = record.context.granted_scopes
+    writable_scopes = record.open_server or all(can_write(granted, r) for r in PLAN_RESOURCES)
+    # the CapabilityStatement only matters when the scopes would allow a write (cached per server)
+    capabilities = rt.capabilities(client) if writable_scopes else None
+    assert record.context.patient is not None
+    return load_dashboard(
+        client,
+        patient_id=record.context.patient,
+        granted=granted,
+        open_server=record.open_server,
+        capabilities=capabilities,
+        rules=rt.rules,
+        as_of=date.today(),
+    )
+
+
+def _fhir_error_page(exc: FhirError) -> tuple[str, int]:
+    message = str(exc)
+    return render_template(
+        "error.html",
+        title="The FHIR server answered with an error",
+        message=message,
+        outcome=exc.outcome,
+        status=exc.status,
+    ), 502
+
+
+def _auth_error_page(exc: AuthError) -> tuple[str, int]:
+    return error_page("Authorisation ended", f"{exc}. Launch the app again from the EHR.", 401)
+
+
+@bp.get("/<launch_id>")
+def show(launch_id: str) -> Any:
+    rt = runtime()
+    record = _record(launch_id)
+    try:
+        data = _load(rt, record)
+    except FhirError as exc:
+        return _fhir_error_page(exc)
+    except AuthError as exc:
+        return _auth_error_page(exc)
+    write_result = record.write_result
+    if write_result is not None:
+        record = rt.launches.update(record, write_result=None)  # shown once
+    context = dashboard_context(
+        data,
+        iss=record.context.iss,
+        open_server=record.open_server,
+        need_patient_banner=record.context.need_patient_banner,
+    )
+    reasons = list(data.ability.reasons)
+    if record.write_refused is not None:
+        reasons.append(f"The server refused the write (HTTP 403): {record.write_refused}")
+    response = make_response(
+        render_template(
+            "dashboard.html",
+            launch_id=launch_id,
+            can_write=data.ability.allowed and record.write_refused is None,
+            read_only_reasons=reasons,
+            write_result=write_result,
+            open_server=record.open_server,
+            **context,
+        )
+    )
+    # same-origin so that the write form's POST carries our Origin (see security.py)
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+@bp.get("/<launch_id>/plan.json")
+def plan_download(launch_id: str) -> Any:
+    """The transaction Bundle the app would write (for import by hand when it cannot write)."""
+    rt = runtime()
+    record = _record(launch_id)
+    try:
+        data = _load(rt, record)
+    except FhirError as exc:
+        return _fhir_error_page(exc)
+    except AuthError as exc:
+        return _auth_error_page(exc)
+    bundle = data.changes.bundle or {"resourceType": "Bundle", "type": "transaction", "entry": []}
+    response = Response(json.dumps(bundle, indent=2), mimetype="application/fhir+json")
+    response.headers["Content-Disposition"] = 'attachment; filename="ms-monitor-plan.json"'
+    return response
+
+
+@bp.post("/<launch_id>/write")
+def write(launch_id: str) -> Any:
+    """Write the plan in one transaction (plus Provenance), then show the dashboard again."""
+    rt = runtime()
+    record = _record(launch_id)
+    if not same_origin_post(request):
+        log.warning("write refused: cross-origin POST launch=%s", launch_id)
+        return error_page("Write refused", "The request did not come from this app's page.", 403)
+    client = rt.fhir_client(record)
+    try:
+        data = _load(rt, record, client)
+    except FhirError as exc:
+        return _fhir_error_page(exc)
+    except AuthError as exc:
+        return _auth_error_page(exc)
+    if not data.ability.allowed or record.write_refused is not None:
+        return redirect(url_for("dashboard.show", launch_id=launch_id), code=303)
+    try:
+        outcome = write_plan(
+            client,
+            data,
+            fhir_user=record.context.fhir_user,
+            with_audit=provenance_allowed(
+                record.context.granted_scopes, open_server=record.open_server
+            ),
+            launch_id=launch_id,
+        )
+    except FhirError as exc:
+        if exc.status == 403:
+            rt.launches.update(record, write_refused=exc.outcome or "permission denied")
+            return redirect(url_for("dashboard.show", launch_id=launch_id), code=303)
+        return _fhir_error_page(exc)
+    except AuthError as exc:
+        return _auth_error_page(exc)
+    rt.launches.update(record, write_result=outcome.to_dict())
+    return redirect(url_for("dashboard.show", launch_id=launch_id), code=303)

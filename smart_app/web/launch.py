@@ -1,0 +1,197 @@
+"""Launch routes: EHR launch, standalone launch, open-server launch, and the OAuth callback.
+
+https://hl7.org/fhir/smart-app-launch/app-launch.html. The ``iss`` is checked against the
+allowlist before anything else (nothing is sent to an unregistered server). The pending launch is
+kept server-side under its ``state`` (popped once: a replayed callback finds nothing) and the state
+is also listed in the browser's server-side session (a state issued to another browser session is
+refused). After the token exchange the session gets a new id, the launch a new ``launch_id``, and
+the browser goes to ``/app/<launch_id>``: the only redirects are to the authorization endpoint the
+SMART client built from the server's discovery document, and to our own pages.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from smart_app.auth.registry import ClientRegistration
+from smart_app.auth.token_source import pop_pending, save_pending, save_tokens
+from smart_app.auth.tokens import open_server_context
+from smart_app.errors import AuthError, ConfigurationError, FhirError, UnknownIssuerError
+from smart_app.fhir import FhirClient
+from smart_app.web.launches import LaunchRecord, add_launch, new_launch_id
+from smart_app.web.runtime import runtime
+from smart_app.web.sessions import rotate_session
+
+log = logging.getLogger(__name__)
+bp = Blueprint("launch", __name__)
+
+#: https://hl7.org/fhir/R4/datatypes.html#id
+FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+PENDING_STATES = "pending_states"
+MAX_PENDING = 10
+
+
+def error_page(title: str, message: str, status: int) -> tuple[str, int]:
+    return render_template("error.html", title=title, message=message), status
+
+
+@bp.get("/launch")
+def launch() -> Any:
+    """EHR launch (``iss`` + ``launch``), standalone (``iss`` only), or open server."""
+    iss = request.args.get("iss", "").strip()
+    launch_id = request.args.get("launch")
+    if not iss:
+        if launch_id:
+            return error_page(
+                "Launch refused", "An EHR launch must name its FHIR server (iss).", 400
+            )
+        return standalone()
+    try:
+        registration = runtime().registry.get(iss)
+    except UnknownIssuerError:
+        log.warning("launch refused: iss is not on the allowlist")
+        return error_page(
+            "Unknown FHIR server",
+            "This FHIR server is not registered with ms-monitor, so the app will not contact it. "
+            "Ask your administrator to register it.",
+            400,
+        )
+    if registration.is_open:
+        return _open_server_launch(registration)
+    return _authorize(registration, launch=launch_id or None)
+
+
+@bp.get("/standalone")
+def standalone() -> Any:
+    """Standalone launch (``launch/patient``) against the registration marked standalone."""
+    registration = runtime().registry.default_standalone()
+    if registration is None:
+        return error_page(
+            "No FHIR server configured",
+            "No registration is marked for standalone launch; launch from your EHR instead.",
+            400,
+        )
+    if registration.is_open:
+        return _open_server_launch(registration)
+    return _authorize(registration, launch=None)
+
+
+def _authorize(registration: ClientRegistration, *, launch: str | None) -> Any:
+    rt = runtime()
+    try:
+        pending = rt.smart_client(registration).begin(launch=launch)
+    except (AuthError, ConfigurationError) as exc:
+        return error_page("Cannot start the launch", str(exc), 502)
+    save_pending(rt.store, pending)
+    states = [s for s in session.get(PENDING_STATES, []) if isinstance(s, str)]
+    session[PENDING_STATES] = [*states, pending.state][-MAX_PENDING:]
+    # the only external redirect: the authorize endpoint from the server's own discovery
+    return redirect(pending.authorize_url, code=302)
+
+
+@bp.get("/callback")
+def callback() -> Any:
+    """The redirect back from the authorization server: check state, exchange, start the app."""
+    rt = runtime()
+    state = request.args.get("state", "")
+    pending = pop_pending(rt.store, state) if state else None
+    states = [s for s in session.get(PENDING_STATES, []) if isinstance(s, str)]
+    if pending is None:
+        return error_page(
+            "Launch expired",
+            "This sign-in response does not match a launch in progress (it was already used or "
+            "has expired). Launch the app again from your EHR.",
+            400,
+        )
+    if state not in states:
+        log.warning("callback refused: state issued to another browser session")
+        return error_page(
+            "Launch refused",
+            "This sign-in response belongs to another browser session. Launch the app again.",
+            400,
+        )
+    session[PENDING_STATES] = [s for s in states if s != state]
+    try:
+        registration = rt.registry.get(pending.iss)
+        tokens = rt.smart_client(registration).complete(pending, callback_args=request.args)
+    except AuthError as exc:
+        return error_page("Sign-in failed", str(exc), 400)
+    context = tokens.context
+    if not context.patient or not FHIR_ID.fullmatch(context.patient):
+        return error_page(
+            "No patient in context",
+            "The EHR did not say which patient this launch is for (no patient in the token "
+            "response); launch the app from a patient's chart.",
+            400,
+        )
+    launch_id = new_launch_id()
+    save_tokens(rt.store, launch_id, tokens, rt.settings.session_ttl_seconds)
+    rt.launches.save(LaunchRecord(launch_id, context, open_server=False))
+    add_launch(session, launch_id)
+    rotate_session(session)  # new session id after login (session fixation)
+    log.info("launch completed: launch=%s server=%s", launch_id, registration.iss)
+    return redirect(url_for("dashboard.show", launch_id=launch_id), code=303)
+
+
+def _open_server_launch(registration: ClientRegistration) -> Any:
+    """No OAuth: the patient comes from ``patient=`` or from the picker form."""
+    patient = request.args.get("patient", "").strip()
+    if not patient:
+        return _patient_picker(registration)
+    if not FHIR_ID.fullmatch(patient):
+        return error_page("Invalid patient id", "A FHIR id is 1-64 letters, digits, - or .", 400)
+    rt = runtime()
+    launch_id = new_launch_id()
+    rt.launches.save(
+        LaunchRecord(launch_id, open_server_context(registration.iss, patient), open_server=True)
+    )
+    add_launch(session, launch_id)
+    return redirect(url_for("dashboard.show", launch_id=launch_id), code=303)
+
+
+def _patient_picker(registration: ClientRegistration) -> Any:
+    rt = runtime()
+    client = FhirClient(
+        registration.iss, timeout_seconds=rt.settings.http_timeout_seconds, retries=1
+    )
+    patients: list[dict[str, str]] = []
+    problem = None
+    try:
+        page = next(client.search_pages("Patient", {"_count": "20", "_sort": "-_lastUpdated"}))
+        for entry in page.get("entry") or []:
+            resource = entry.get("resource") if isinstance(entry, dict) else None
+            if isinstance(resource, dict) and isinstance(resource.get("id"), str):
+                patients.append(
+                    {
+                        "id": resource["id"],
+                        "name": patient_name(resource),
+                        "birth_date": str(resource.get("birthDate", "")),
+                    }
+                )
+    except FhirError as exc:
+        problem = str(exc)
+    response = render_template(
+        "picker.html", iss=registration.iss, patients=patients, problem=problem
+    )
+    return Response(response, mimetype="text/html")
+
+
+def patient_name(patient: dict[str, Any]) -> str:
+    """The first usable HumanName as "Family, Given" (https://hl7.org/fhir/R4/datatypes.html#HumanName)."""
+    names = patient.get("name")
+    for name in names if isinstance(names, list) else []:
+        if not isinstance(name, dict):
+            continue
+        if isinstance(name.get("text"), str) and name["text"]:
+            return str(name["text"])
+        given = " ".join(g for g in name.get("given") or [] if isinstance(g, str))
+        family = name.get("family") if isinstance(name.get("family"), str) else ""
+        joined = ", ".join(p for p in (family, given) if p)
+        if joined:
+            return joined
+    return "(no name)"

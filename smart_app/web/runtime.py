@@ -1,0 +1,89 @@
+"""The app's long-lived parts, built once by ``create_app`` and found via ``current_app``.
+
+One :class:`SmartClient` per registration (its discovery result is cached), one token store shared
+by sessions, pending launches, tokens and launch records, and a short cache of each server's
+CapabilityStatement so that a launch costs one FHIR read request, not two.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+
+from smart_app.auth.registry import ClientRegistration, IssuerRegistry
+from smart_app.auth.smart_client import SmartClient
+from smart_app.auth.store import TokenStore
+from smart_app.auth.token_source import LaunchTokenSource
+from smart_app.domain import RuleSettings
+from smart_app.errors import FhirError
+from smart_app.fhir import FhirClient
+from smart_app.settings import Settings
+from smart_app.web.launches import LaunchRecord, LaunchRepository
+
+EXTENSION = "ms_monitor"
+CAPABILITIES_TTL_SECONDS = 600.0
+
+
+@dataclass
+class WebRuntime:
+    """Everything the blueprints share."""
+
+    settings: Settings
+    store: TokenStore
+    registry: IssuerRegistry
+    launches: LaunchRepository
+    rules: RuleSettings
+    _clients: dict[str, SmartClient] = field(default_factory=dict)
+    _capabilities: dict[str, tuple[float, dict[str, Any] | None]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def smart_client(self, registration: ClientRegistration) -> SmartClient:
+        with self._lock:
+            client = self._clients.get(registration.iss)
+            if client is None:
+                client = SmartClient(registration, http_timeout=self.settings.http_timeout_seconds)
+                self._clients[registration.iss] = client
+            return client
+
+    def fhir_client(self, record: LaunchRecord) -> FhirClient:
+        """A FHIR client for one launch: its own tokens (none for an open server)."""
+        token_source = None
+        if not record.open_server:
+            registration = self.registry.get(record.context.iss)
+            token_source = LaunchTokenSource(
+                self.smart_client(registration),
+                self.store,
+                record.launch_id,
+                ttl_seconds=self.settings.session_ttl_seconds,
+            )
+        return FhirClient(
+            record.context.iss,
+            token_source=token_source,
+            timeout_seconds=self.settings.http_timeout_seconds,
+            retries=self.settings.http_retries,
+        )
+
+    def capabilities(self, client: FhirClient) -> dict[str, Any] | None:
+        """The server's CapabilityStatement, cached per server; None if it cannot be read."""
+        now = time.monotonic()
+        with self._lock:
+            cached = self._capabilities.get(client.base_url)
+        if cached is not None and now - cached[0] < CAPABILITIES_TTL_SECONDS:
+            return cached[1]
+        try:
+            statement: dict[str, Any] | None = client.capabilities()
+        except FhirError:
+            statement = None
+        with self._lock:
+            self._capabilities[client.base_url] = (now, statement)
+        return statement
+
+
+def runtime() -> WebRuntime:
+    value = current_app.extensions[EXTENSION]
+    assert isinstance(value, WebRuntime)
+    return value

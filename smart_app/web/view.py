@@ -1,0 +1,176 @@
+"""Shape a :class:`Dashboard` into plain values for the Jinja template (no logic in templates).
+
+Evidence links: on an open server a reference can be opened as ``{iss}/{ref}`` (no token needed);
+on an authorised server the link would open without the token, so only the reference is shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from markupsafe import Markup
+
+from smart_app.domain.plan import ACTION_DISPLAY
+from smart_app.web.charts import EdssPoint, edss_chart_svg
+from smart_app.web.launch import patient_name
+from smart_app.web.service import Dashboard
+
+STATUS_TEXT = {
+    "benign": "Benign MS",
+    "too-early": "Too early to call benign",
+    "not-benign": "Not benign",
+    "indeterminate": "Indeterminate",
+    "not-applicable": "No MS diagnosis",
+}
+FINDING_TEXT = {
+    "relapse": "Relapse",
+    "mri": "New MRI activity",
+    "cdp": "Confirmed disability progression",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    ref: str
+    url: str | None
+
+
+def evidence(refs: tuple[str, ...] | list[str], *, iss: str, open_server: bool) -> list[Evidence]:
+    out = []
+    for ref in refs:
+        linkable = open_server and "/" in ref and not ref.startswith(("urn:", "http"))
+        out.append(Evidence(ref, f"{iss}/{ref}" if linkable else None))
+    return out
+
+
+def dashboard_context(
+    data: Dashboard, *, iss: str, open_server: bool, need_patient_banner: bool
+) -> dict[str, Any]:
+    """Everything ``dashboard.html`` renders."""
+    report, timeline = data.report, data.timeline
+    c = report.classification
+
+    def ev(refs: tuple[str, ...]) -> list[Evidence]:
+        return evidence(refs, iss=iss, open_server=open_server)
+
+    points = [EdssPoint(m.date, m.value, m.stable) for m in timeline.edss]
+    relapses = [r.onset for r in timeline.relapses]
+    chart = Markup(edss_chart_svg(points, relapses, as_of=report.as_of))  # noqa: S704 (escaped)
+    mris: list[dict[str, Any]] = [
+        {"date": m.date, "what": f"{m.region.capitalize()} MRI", "evidence": ev((m.ref,))}
+        for m in (*timeline.brain_mris, *timeline.spinal_mris)
+    ]
+    mris += [
+        {
+            "date": f.date,
+            "what": f"{'New/enlarging T2' if f.kind == 'new-t2-lesions' else 'Gd-enhancing'} "
+            f"lesions: {f.count:g}",
+            "evidence": ev((f.ref,)),
+        }
+        for f in timeline.mri_findings
+    ]
+    mris.sort(key=lambda row: row["date"])
+    dmts = [
+        {
+            "ingredient": d.ingredient,
+            "since": d.since,
+            "last": d.last_date,
+            "current": d.current,
+            "line": "first-line" if d.first_line else "higher-efficacy",
+            "evidence": ev(d.evidence),
+        }
+        for d in timeline.dmt_exposures
+    ]
+    recommendations = [
+        {
+            "code": r.code,
+            "title": ACTION_DISPLAY.get(r.code, r.code),
+            "due": r.due,
+            "window_start": r.window_start,
+            "overdue": r.overdue,
+            "priority": r.priority,
+            "rationale": r.rationale,
+            "source": r.source,
+            "evidence": ev(r.evidence),
+        }
+        for r in report.recommendations
+    ]
+    return {
+        "patient": _banner(data.patient) if need_patient_banner else None,
+        "as_of": report.as_of,
+        "classification": {
+            "status": c.status,
+            "status_text": STATUS_TEXT.get(c.status, c.status),
+            "edss": c.edss,
+            "edss_date": c.edss_date,
+            "duration": c.disease_duration_years,
+            "strict": c.strict,
+            "evidence": ev(c.evidence),
+        },
+        "statement": report.statement,
+        "activity": {
+            "active": report.activity.active,
+            "findings": [
+                {
+                    "kind": FINDING_TEXT.get(f.kind, f.kind),
+                    "date": f.date,
+                    "evidence": ev(f.evidence),
+                }
+                for f in report.activity.findings
+            ],
+        },
+        "chart": chart,
+        "edss_rows": [
+            {"date": m.date, "value": m.value, "stable": m.stable, "evidence": ev((m.ref,))}
+            for m in timeline.edss
+        ],
+        "relapses": [{"date": r.onset, "evidence": ev((r.ref,))} for r in timeline.relapses],
+        "mris": mris,
+        "dmts": dmts,
+        "recommendations": recommendations,
+        "data_issues": [
+            {"code": i.code, "resource": i.resource, "message": i.message}
+            for i in report.data_issues
+        ],
+        "existing_plan": _existing_plan(data.read.record.existing_plan),
+        "plan_readable": data.read.plan_readable,
+        "changes": data.changes,
+        "up_to_date": data.changes.bundle is None,
+        "ability": data.ability,
+        "notices": data.notices,
+    }
+
+
+def _banner(patient: dict[str, Any]) -> dict[str, str]:
+    return {
+        "name": patient_name(patient),
+        "birth_date": str(patient.get("birthDate", "unknown")),
+        "gender": str(patient.get("gender", "unknown")),
+        "id": str(patient.get("id", "")),
+    }
+
+
+def _existing_plan(resources: tuple[dict[str, Any], ...]) -> list[dict[str, str]]:
+    rows = []
+    for resource in resources:
+        code = ""
+        for coding in (resource.get("code") or {}).get("coding") or []:
+            if isinstance(coding, dict) and coding.get("code"):
+                code = ACTION_DISPLAY.get(str(coding["code"]), str(coding["code"]))
+        period = (resource.get("restriction") or {}).get("period") or {}
+        rows.append(
+            {
+                "type": str(resource.get("resourceType", "")),
+                "ref": f"{resource.get('resourceType')}/{resource.get('id')}",
+                "what": code or str(resource.get("title") or resource.get("description") or ""),
+                "status": str(resource.get("status", "")),
+                "due": str(period.get("end", "")),
+            }
+        )
+    return rows
+
+
+def iso(value: date | None) -> str:
+    return value.isoformat() if value else "—"
