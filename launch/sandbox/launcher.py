@@ -29,8 +29,9 @@ def create_launcher_blueprint(config: SandboxConfig, state: SandboxState) -> Blu
     @bp.get("/")
     @bp.get("/ehr")
     def picker() -> Any:
+        query = request.args.get("q", "").strip()
         try:
-            patients = list_patients(config)
+            patients = list_patients(config, query or None)
             problem = None
         except requests.RequestException as exc:
             current_app.logger.warning("patient list failed: %s", exc)
@@ -39,6 +40,7 @@ def create_launcher_blueprint(config: SandboxConfig, state: SandboxState) -> Blu
             "ehr_picker.html",
             patients=patients,
             problem=problem,
+            query=query,
             config=config,
             client_types=CLIENT_TYPES,
         )
@@ -60,7 +62,8 @@ def create_launcher_blueprint(config: SandboxConfig, state: SandboxState) -> Blu
             patient=patient_id,
             encounter=encounter,
             fhir_user=config.fhir_user,
-            need_patient_banner=True,
+            # the EHR frame shows its own banner, as real EHRs do (standalone launches get one)
+            need_patient_banner=False,
             smart_style_url=config.style_url,
             flags=flags,
             required_client_type=client_type if client_type in CLIENT_TYPES else "any",

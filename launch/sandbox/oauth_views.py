@@ -209,13 +209,14 @@ def _error_page(server: SmartServer, error: OAuth2Error) -> Any:
 
 
 def _patient_picker(config: SandboxConfig, values: Any) -> Any:
+    query = str(values.get("q", "")).strip()
     try:
-        patients = list_patients(config)
+        patients = list_patients(config, query or None)
     except requests.RequestException as exc:
         current_app.logger.warning("patient list failed: %s", exc)
         patients = []
-    hidden = [(k, v) for k, v in values.items(multi=True) if k != "sandbox_patient"]
-    return render_template("pick_patient.html", patients=patients, hidden=hidden)
+    hidden = [(k, v) for k, v in values.items(multi=True) if k not in {"sandbox_patient", "q"}]
+    return render_template("pick_patient.html", patients=patients, hidden=hidden, query=query)
 
 
 def _injected_flags(registry: ClientRegistry, state: SandboxState) -> Flags:

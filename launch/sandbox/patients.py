@@ -41,10 +41,14 @@ def summarize(resource: dict[str, Any]) -> PatientSummary:
     )
 
 
-def list_patients(config: SandboxConfig) -> list[PatientSummary]:
+def list_patients(config: SandboxConfig, query: str | None = None) -> list[PatientSummary]:
+    """The first patients by id, or those whose name or id matches ``query`` (the search box)."""
+    params = {"_count": str(PICKER_PAGE_SIZE), "_sort": "_id"}
+    if query:
+        params["name"] = query
     response = requests.get(
         f"{config.upstream}/Patient",
-        params={"_count": str(PICKER_PAGE_SIZE), "_sort": "_id"},
+        params=params,
         headers={"Accept": "application/fhir+json"},
         timeout=config.upstream_timeout_seconds,
     )

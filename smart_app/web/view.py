@@ -99,6 +99,7 @@ def dashboard_context(
     ]
     return {
         "patient": _banner(data.patient) if need_patient_banner else None,
+        "patient_ref": report.patient,
         "as_of": report.as_of,
         "classification": {
             "status": c.status,
