@@ -16,15 +16,12 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-## demo: build and start HAPI FHIR (file database in .run/), load the synthetic MS cohort
-demo: install hapi-start
-	$(VENV)/bin/ms-monitor seed --fhir-base http://127.0.0.1:$(HAPI_PORT)/fhir
-	@echo
-	@echo "HAPI FHIR R4 with the synthetic MS cohort: http://127.0.0.1:$(HAPI_PORT)/fhir"
-	@echo "Evaluate a patient:  $(VENV)/bin/ms-monitor run --fhir-base http://127.0.0.1:$(HAPI_PORT)/fhir --patient msm-001 --dry-run"
-	@echo "Stop it with:        make stop"
+## demo: HAPI FHIR with the synthetic cohort, Redis, a worker, the SMART EHR sandbox and the app
+demo: install
+	bash launch/demo/demo.sh start
 
-stop: hapi-stop
+stop:
+	bash launch/demo/demo.sh stop
 
 ## test: everything CI runs
 test: install lint typecheck
@@ -55,5 +52,5 @@ hapi-start:
 hapi-stop:
 	bash launch/hapi/hapi.sh stop
 
-clean: hapi-stop
+clean: stop
 	rm -rf $(RUN_DIR) launch/hapi/target

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bench import engine
+from bench import engine, launch
+from bench.fhir_server import fhir_server
 
 
 def print_table(title: str, rows: list[tuple[str, str]]) -> None:
@@ -15,6 +16,8 @@ def print_table(title: str, rows: list[tuple[str, str]]) -> None:
 
 def main() -> None:
     print_table("Engine (one core)", engine.run())
+    with fhir_server() as fhir_base:
+        print_table("SMART launch (app over HAPI)", launch.run(fhir_base))
 
 
 if __name__ == "__main__":
