@@ -20,6 +20,7 @@ from smart_app.web.launches import LaunchRepository
 from smart_app.web.runtime import EXTENSION, WebRuntime
 from smart_app.web.security import frame_ancestors, init_security, install_log_redaction
 from smart_app.web.sessions import ServerSessionInterface
+from smart_app.web.webhook import register_unattended
 
 csrf = CSRFProtect()
 
@@ -69,6 +70,7 @@ def create_app(
     install_log_redaction()
     app.register_blueprint(launch.bp)
     app.register_blueprint(dashboard.bp)
+    register_unattended(app)  # FHIR Subscription webhook, app JWKS, CDS Hooks service
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

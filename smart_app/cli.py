@@ -77,3 +77,23 @@ def seed(fhir_base: str, patients: int | None, as_of: date | None) -> None:
 def _fail(message: str, code: int) -> NoReturn:
     click.echo(f"ms-monitor: error: {message}", err=True)
     sys.exit(code)
+
+
+from smart_app.conformance.cli import profiles  # noqa: E402 - command of fhir_profiles/
+
+main.add_command(profiles)
+
+from smart_app.web.serve import serve  # noqa: E402 - web app command
+
+main.add_command(serve)
+
+from smart_app.jobs.commands import register_commands  # noqa: E402 - run, subscribe, worker, jobs, keys
+
+register_commands(main)
+
+try:  # launch/ is dev tooling (the local SMART EHR sandbox); a wheel without it has no command
+    from launch.sandbox.cli import sandbox
+except ModuleNotFoundError:
+    pass
+else:
+    main.add_command(sandbox)

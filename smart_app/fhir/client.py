@@ -162,6 +162,22 @@ class FhirClient:
         """POST a transaction Bundle; the server applies all of it or nothing."""
         return self._json("POST", "", body=bundle)
 
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
+        headers: Mapping[str, str] | None = None,
+        stream: bool = False,
+    ) -> requests.Response:
+        """A raw request with this client's auth, retries and errors (Bulk Data kick-off with
+        ``Prefer: respond-async``, status polling, NDJSON downloads). Absolute URLs must be on
+        this server (no token leaks); a non-2xx answer raises."""
+        if path.startswith(("http://", "https://")) and _origin(path) != self._origin:
+            raise FhirFatalError(f"refusing a request to another server: {_display(path)}")
+        return self._send(method, path, params=params, headers=headers, stream=stream)
+
     # -- plumbing ------------------------------------------------------------------------------
 
     def _json(
@@ -194,6 +210,8 @@ class FhirClient:
         *,
         body: Mapping[str, Any] | None = None,
         params: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
+        headers: Mapping[str, str] | None = None,
+        stream: bool = False,
     ) -> requests.Response:
         url = path if path.startswith(("http://", "https://")) else self._url(path)
         if params:
@@ -201,7 +219,7 @@ class FhirClient:
             url = f"{url}?{urlencode(pairs)}"
         refreshed = False
         while True:
-            response = self._send_once(method, url, body)
+            response = self._send_once(method, url, body, headers, stream)
             if response.status_code == 401 and not refreshed and self._can_refresh():
                 refreshed = True
                 continue
@@ -220,9 +238,14 @@ class FhirClient:
         raise error_type(message, status=response.status_code, outcome=outcome)
 
     def _send_once(
-        self, method: str, url: str, body: Mapping[str, Any] | None
+        self,
+        method: str,
+        url: str,
+        body: Mapping[str, Any] | None,
+        extra_headers: Mapping[str, str] | None = None,
+        stream: bool = False,
     ) -> requests.Response:
-        headers = {"Accept": FHIR_JSON}
+        headers = {"Accept": FHIR_JSON, **(extra_headers or {})}
         if body is not None:
             headers["Content-Type"] = FHIR_JSON
         authorization = self._token_source.authorization() if self._token_source else None
@@ -236,6 +259,7 @@ class FhirClient:
                 data=_dumps(body).encode() if body is not None else None,
                 headers=headers,
                 timeout=self._timeout,
+                stream=stream,
             )
         except requests.Timeout as exc:
             raise FhirTemporaryError(f"{method} {_display(url)} timed out") from exc

@@ -1,0 +1,108 @@
+"""The two ways ``ms-monitor run`` reads a population: FHIR searches, or a Bulk Data export.
+
+Searched: the patient ids are found first (ids only), then each patient is read and written by
+``evaluate_and_write``. Bulk: one ``$export`` streams NDJSON into an on-disk SQLite store grouped
+by patient; then each patient is evaluated from the store and only its plan is read from the server.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Sequence
+from datetime import date
+from functools import partial
+from pathlib import Path
+
+import click
+
+from smart_app.domain import RuleSettings, load_terminology
+from smart_app.fhir import FhirClient
+from smart_app.fhir.bulk import delete_export, kick_off, stream_ndjson, wait_for_manifest
+from smart_app.jobs.bulk_store import PatientResourceStore
+from smart_app.jobs.patient_run import evaluate_and_write
+from smart_app.jobs.population import (
+    PatientWork,
+    PopulationSummary,
+    group_member_ids,
+    iter_ids,
+    ms_patient_ids,
+    run_population,
+    write_plan_from_resources,
+)
+
+
+def run_searched(
+    client: FhirClient,
+    *,
+    patients: Sequence[str],
+    group_id: str | None,
+    as_of: date,
+    rules: RuleSettings,
+    dry_run: bool,
+    concurrency: int,
+    show_progress: bool = True,
+) -> PopulationSummary:
+    if patients:
+        ids = list(iter_ids(patients))
+    elif group_id:
+        ids = group_member_ids(client, group_id)
+    else:
+        ids = ms_patient_ids(client, load_terminology(rules.canonical_base))
+    work: Iterator[PatientWork] = (
+        (
+            pid,
+            partial(evaluate_and_write, client, pid, as_of=as_of, settings=rules, dry_run=dry_run),
+        )
+        for pid in ids
+    )
+    return _with_progress(work, len(ids), concurrency, show_progress)
+
+
+def run_bulk(
+    client: FhirClient,
+    *,
+    group_id: str | None,
+    as_of: date,
+    rules: RuleSettings,
+    dry_run: bool,
+    concurrency: int,
+    work_dir: Path,
+    show_progress: bool = True,
+) -> PopulationSummary:
+    status_url = kick_off(client, group_id=group_id)
+    files = wait_for_manifest(
+        client, status_url, on_progress=lambda p: click.echo(f"export: {p}", err=True)
+    )
+    store = PatientResourceStore(work_dir / "export.sqlite", load_terminology(rules.canonical_base))
+    try:
+        for item in files:
+            store.add_all(stream_ndjson(client, item.url))
+        delete_export(client, status_url)
+        # The store is read here, in this thread; only one window of patients is in memory.
+        work: Iterator[PatientWork] = (
+            (
+                pid,
+                partial(
+                    write_plan_from_resources,
+                    client,
+                    pid,
+                    store.resources(pid),
+                    as_of=as_of,
+                    settings=rules,
+                    dry_run=dry_run,
+                ),
+            )
+            for pid in list(store.ms_patients())
+        )
+        return _with_progress(work, store.ms_patient_count(), concurrency, show_progress)
+    finally:
+        store.close()
+
+
+def _with_progress(
+    work: Iterator[PatientWork], total: int, concurrency: int, show: bool
+) -> PopulationSummary:
+    if not show:
+        return run_population(work, concurrency=concurrency)
+    with click.progressbar(length=total, label="patients", file=sys.stderr, show_pos=True) as bar:
+        return run_population(work, concurrency=concurrency, on_done=lambda _: bar.update(1))

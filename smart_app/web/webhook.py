@@ -1,0 +1,112 @@
+"""The FHIR Subscription webhook: authenticate, find the patient, queue one job, answer 202.
+
+HAPI's R4 rest-hook delivery with a payload PUTs the changed resource to
+``{endpoint}/{Type}/{id}`` (https://hl7.org/fhir/R4/subscription.html#2.46.7.1), so every path
+under ``/hooks/fhir/`` is accepted, by POST or PUT. The shared secret comes back in the
+``Authorization: Bearer`` header we registered and is compared in constant time. Nothing slow
+happens here: the plan is written by a queue worker (smart_app.jobs.queue).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Flask, Response, request
+from redis.exceptions import RedisError
+from rq import Queue
+
+from smart_app.jobs.bulk_store import patient_of
+from smart_app.jobs.queue import enqueue_patient_update, patient_queue, redis_connection
+from smart_app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+QueueFactory = Callable[[], Queue]
+
+
+def _outcome(status: int, text: str, code: str) -> Response:
+    body = {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "error", "code": code, "diagnostics": text}],
+    }
+    response = Response(json.dumps(body), status=status, mimetype="application/fhir+json")
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="ms-monitor-webhook"'
+    return response
+
+
+def _authorised(secret: str) -> bool:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value:
+        value = request.headers.get("X-Webhook-Secret", "")
+    return bool(value) and hmac.compare_digest(value.strip().encode(), secret.encode())
+
+
+def webhook_blueprint(settings: Settings, queue_factory: QueueFactory) -> Blueprint:
+    blueprint = Blueprint("ms_monitor_webhook", __name__)
+
+    @blueprint.route("/hooks/fhir", methods=["POST", "PUT"], defaults={"rest": ""})
+    @blueprint.route("/hooks/fhir/<path:rest>", methods=["POST", "PUT"])
+    def receive(rest: str) -> Response:
+        secret, fhir_base = settings.webhook_secret, settings.fhir_base_url
+        if not secret or not fhir_base:
+            return _outcome(503, "the webhook is not configured", "exception")
+        if not _authorised(secret):
+            return _outcome(401, "missing or wrong webhook secret", "login")
+        try:
+            resource: Any = json.loads(request.get_data(cache=False) or b"null")
+        except ValueError:
+            return _outcome(400, "the body is not JSON", "invalid")
+        if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+            return _outcome(400, "the body is not a FHIR resource", "invalid")
+        patient_id = patient_of(resource)
+        if patient_id is None:
+            return _outcome(422, "the resource names no patient", "invalid")
+        try:
+            queued = enqueue_patient_update(queue_factory(), fhir_base, patient_id)
+        except RedisError as exc:
+            log.error("cannot queue an update: %s", exc)
+            return _outcome(503, "the job queue is unavailable; retry later", "transient")
+        body = {"patient": patient_id, "job": queued.job_id, "coalesced": queued.coalesced}
+        return Response(json.dumps(body), status=202, mimetype="application/json")
+
+    return blueprint
+
+
+def register_unattended(app: Flask, *, queue_factory: QueueFactory | None = None) -> None:
+    """Register the webhook, the JWKS and the CDS Hooks service on ``app``.
+
+    Machine-to-machine POSTs carry no CSRF token: they are exempted from Flask-WTF's CSRF
+    protection when the app uses it (they authenticate by secret or signed JWT instead).
+    """
+    from smart_app.web.cds_hooks import cds_blueprint
+    from smart_app.web.jwks_route import jwks_blueprint
+
+    settings = app.extensions.get("ms_monitor_settings") or Settings()
+    factory = queue_factory or _lazy_queue(settings)
+    blueprints = [
+        webhook_blueprint(settings, factory),
+        jwks_blueprint(settings),
+        cds_blueprint(settings),
+    ]
+    csrf = app.extensions.get("csrf")
+    for blueprint in blueprints:
+        app.register_blueprint(blueprint)
+        if csrf is not None and blueprint.name != "ms_monitor_jwks":
+            csrf.exempt(blueprint)
+
+
+def _lazy_queue(settings: Settings) -> QueueFactory:
+    cache: list[Queue] = []
+
+    def factory() -> Queue:
+        if not cache:
+            cache.append(patient_queue(redis_connection(settings), settings))
+        return cache[0]
+
+    return factory
