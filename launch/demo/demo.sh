@@ -72,6 +72,8 @@ start() {
     "smart_app.wsgi:app"
   wait_http sandbox "$sandbox/fhir/.well-known/smart-configuration" 60
   wait_http app "$app/healthz" 60
+  # event-driven updates: HAPI calls the app's webhook on new EDSS/MRI/DMT data; the worker acts
+  "$venv/bin/ms-monitor" subscribe --fhir-base "$fhir" --webhook-url "$app/hooks/fhir" >/dev/null
   cat <<TEXT
 
 ms-monitor demo is running (logs in $run/):

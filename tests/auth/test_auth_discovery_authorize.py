@@ -9,12 +9,21 @@ from pathlib import Path
 
 import pytest
 import responses
-from auth_fakes import AUTHORIZE, CLIENT_ID, ISS, REDIRECT, TOKEN, add_ehr, query, registration
 
 from smart_app.auth import IssuerRegistry, SmartClient, UnknownIssuerError, launch_scopes
 from smart_app.auth.scopes import can_read, can_write
 from smart_app.errors import AuthError, ConfigurationError
 from smart_app.settings import Settings
+from tests.auth.auth_fakes import (
+    AUTHORIZE,
+    CLIENT_ID,
+    ISS,
+    REDIRECT,
+    TOKEN,
+    add_ehr,
+    query,
+    registration,
+)
 
 CAPABILITY_STATEMENT = {
     "resourceType": "CapabilityStatement",
@@ -199,7 +208,7 @@ def test_unknown_iss_is_refused_before_any_request(rsps: responses.RequestsMock)
 def test_registry_from_file_with_secret_from_env_and_key_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from auth_fakes import rsa_pem
+    from tests.auth.auth_fakes import rsa_pem
 
     (tmp_path / "app.pem").write_text(rsa_pem())
     monkeypatch.setenv("MSM_TEST_SECRET", "from-env")

@@ -7,7 +7,17 @@ from typing import Any
 
 import pytest
 import responses
-from auth_fakes import (
+
+from smart_app.auth import (
+    LaunchTokenSource,
+    MemoryTokenStore,
+    SmartClient,
+    load_tokens,
+    save_tokens,
+)
+from smart_app.errors import AuthError
+from smart_app.fhir import FhirClient
+from tests.auth.auth_fakes import (
     JWKS,
     OTHER_KEY,
     TOKEN,
@@ -20,16 +30,6 @@ from auth_fakes import (
     registration,
     token_answer,
 )
-
-from smart_app.auth import (
-    LaunchTokenSource,
-    MemoryTokenStore,
-    SmartClient,
-    load_tokens,
-    save_tokens,
-)
-from smart_app.errors import AuthError
-from smart_app.fhir import FhirClient
 
 
 def _complete_with(rsps: responses.RequestsMock, make_id_token: Any, **config: Any) -> Any:

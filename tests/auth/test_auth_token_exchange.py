@@ -9,7 +9,12 @@ from typing import Any
 
 import pytest
 import responses
-from auth_fakes import (
+from joserfc import jwt
+from joserfc.jwk import ECKey, RSAKey
+
+from smart_app.auth import SmartClient, TokenSet
+from smart_app.errors import AuthError
+from tests.auth.auth_fakes import (
     AUTH_ISSUER,
     CLIENT_ID,
     ISS,
@@ -24,11 +29,6 @@ from auth_fakes import (
     rsa_pem,
     token_answer,
 )
-from joserfc import jwt
-from joserfc.jwk import ECKey, RSAKey
-
-from smart_app.auth import SmartClient, TokenSet
-from smart_app.errors import AuthError
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 

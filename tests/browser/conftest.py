@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_stack import Stack
 from flask import Flask
 from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -26,6 +25,7 @@ from smart_app import create_app
 from smart_app.fhir import FhirClient
 from smart_app.settings import Settings
 from smart_app.synthetic import SyntheticPatient, cohort, transaction_bundle
+from tests.browser.browser_stack import Stack
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

@@ -12,14 +12,14 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from browser_stack import Stack
 from playwright.sync_api import FrameLocator, Page, expect
 
 from smart_app.fhir import FhirClient
+from tests.browser.browser_stack import Stack
 
 pytestmark = pytest.mark.integration
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "dashboard.png"
+SCREENSHOT = Path(__file__).resolve().parent / "dashboard.png"
 WRITE_SCOPES_V2 = "patient/CarePlan.cu patient/Task.cu"
 
 

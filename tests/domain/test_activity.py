@@ -5,7 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from domain_builders import (
+
+from smart_app.domain import RuleSettings
+from smart_app.domain.rules.activity import confirmed_progression
+from smart_app.domain.timeline import EdssMeasurement
+from tests.domain.domain_builders import (
     D,
     benign_base,
     codes,
@@ -18,10 +22,6 @@ from domain_builders import (
     rec,
     relapse,
 )
-
-from smart_app.domain import RuleSettings
-from smart_app.domain.rules.activity import confirmed_progression
-from smart_app.domain.timeline import EdssMeasurement
 
 WINDOW_START = months_before(12)  # 2025-11-24
 

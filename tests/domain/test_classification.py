@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from domain_builders import (
+
+from smart_app.domain import RuleSettings, evaluate_patient
+from tests.domain.domain_builders import (
     D,
     Resource,
     edss,
@@ -15,8 +17,6 @@ from domain_builders import (
     patient,
     relapse,
 )
-
-from smart_app.domain import RuleSettings, evaluate_patient
 
 
 def _case(onset: date | str, value: float, edss_day: date = date(2026, 9, 1)) -> list[Resource]:

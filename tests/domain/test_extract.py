@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from domain_builders import (
+from fhir.resources.R4B.observation import Observation
+from fhir.resources.R4B.patient import Patient
+
+from smart_app.domain import extract_timeline, group_by_patient
+from smart_app.domain.dates import add_months, parse_fhir_date
+from tests.domain.domain_builders import (
     DCM,
     RXNORM,
     SUBJECT,
@@ -21,11 +26,6 @@ from domain_builders import (
     mri,
     ms_condition,
 )
-from fhir.resources.R4B.observation import Observation
-from fhir.resources.R4B.patient import Patient
-
-from smart_app.domain import extract_timeline, group_by_patient
-from smart_app.domain.dates import add_months, parse_fhir_date
 
 
 def _other_mr() -> Resource:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from domain_builders import (
+
+from smart_app.domain.dates import add_months
+from tests.domain.domain_builders import (
     D,
     Resource,
     benign_base,
@@ -23,8 +25,6 @@ from domain_builders import (
     rec,
     sdmt,
 )
-
-from smart_app.domain.dates import add_months
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,13 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from domain_builders import (
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.careplan import CarePlan
+from fhir.resources.R4B.task import Task
+
+from smart_app.domain import PlanChanges, build_plan, plan_transaction
+from smart_app.domain.dates import add_months
+from tests.domain.domain_builders import (
     D,
     Resource,
     benign_base,
@@ -17,12 +23,6 @@ from domain_builders import (
     ms_condition,
     patient,
 )
-from fhir.resources.R4B.bundle import Bundle
-from fhir.resources.R4B.careplan import CarePlan
-from fhir.resources.R4B.task import Task
-
-from smart_app.domain import PlanChanges, build_plan, plan_transaction
-from smart_app.domain.dates import add_months
 
 
 def test_to_json_has_exactly_the_spec_keys() -> None:

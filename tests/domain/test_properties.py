@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from domain_builders import D, benign_base, dmt, jcv, lesions, relapse, sdmt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smart_app.domain import evaluate_patient, plan_transaction
+from tests.domain.domain_builders import D, benign_base, dmt, jcv, lesions, relapse, sdmt
 
 KEYS = [
     "resourceType",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from domain_builders import (
+
+from tests.domain.domain_builders import (
     Resource,
     benign_base,
     codes,

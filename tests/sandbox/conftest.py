@@ -1,5 +1,5 @@
 """Sandbox test fixtures (defined in sandbox_helpers)."""
 
-from sandbox_helpers import app, client, clock, state, upstream
+from tests.sandbox.sandbox_helpers import app, client, clock, state, upstream
 
 __all__ = ["app", "client", "clock", "state", "upstream"]

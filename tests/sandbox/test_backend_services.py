@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from flask.testing import FlaskClient
-from sandbox_helpers import backend_token
+
+from tests.sandbox.sandbox_helpers import backend_token
 
 
 @pytest.mark.parametrize(

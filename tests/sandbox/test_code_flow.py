@@ -8,7 +8,9 @@ import responses
 from flask.testing import FlaskClient
 from joserfc import jwt
 from joserfc.jwk import KeySet
-from sandbox_helpers import (
+
+from launch.sandbox.state import SandboxState
+from tests.sandbox.sandbox_helpers import (
     APP_SCOPE,
     CONFIDENTIAL_SECRET,
     FHIR,
@@ -23,8 +25,6 @@ from sandbox_helpers import (
     pkce,
     redirect_params,
 )
-
-from launch.sandbox.state import SandboxState
 
 
 def test_ehr_launch_public_client_gets_context_and_id_token(

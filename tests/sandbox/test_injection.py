@@ -7,7 +7,11 @@ from pathlib import Path
 
 import responses
 from flask.testing import FlaskClient
-from sandbox_helpers import (
+
+from launch.sandbox import create_sandbox_app
+from launch.sandbox.clients import DEFAULT_CLIENTS_FILE, Flags
+from launch.sandbox.state import SandboxState
+from tests.sandbox.sandbox_helpers import (
     PUBLIC,
     UPSTREAM,
     authorize,
@@ -17,10 +21,6 @@ from sandbox_helpers import (
     pkce,
     redirect_params,
 )
-
-from launch.sandbox import create_sandbox_app
-from launch.sandbox.clients import DEFAULT_CLIENTS_FILE, Flags
-from launch.sandbox.state import SandboxState
 
 SCOPE = "launch offline_access patient/*.read patient/CarePlan.write patient/Task.write"
 

@@ -8,9 +8,9 @@ from typing import Any
 import responses
 from flask.testing import FlaskClient
 from responses import matchers
-from sandbox_helpers import FHIR, UPSTREAM, Clock, backend_token, launch_and_token
 
 from launch.sandbox.state import SandboxState
+from tests.sandbox.sandbox_helpers import FHIR, UPSTREAM, Clock, backend_token, launch_and_token
 
 READ_WRITE = "launch patient/*.read patient/CarePlan.write"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 import requests
-from sandbox_helpers import FHIR, PUBLIC, launch_and_token
 
 from launch.sandbox import create_sandbox_app
 from launch.sandbox.state import SandboxState
+from tests.sandbox.sandbox_helpers import FHIR, PUBLIC, launch_and_token
 
 pytestmark = pytest.mark.integration
 

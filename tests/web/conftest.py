@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 import responses
 from flask.testing import FlaskClient
-from web_flow import World, build_world
 
 from smart_app.synthetic import SyntheticPatient, cohort
+from tests.web.web_flow import World, build_world
 
 
 @pytest.fixture(scope="session")

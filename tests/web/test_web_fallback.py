@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 import responses
-from web_fakes import FakeFhir
 
 from smart_app.errors import FhirFatalError
 from smart_app.fhir import FhirClient
 from smart_app.fhir.fallback import read_patient_record_with_fallback
 from smart_app.synthetic import SyntheticPatient
+from tests.web.web_fakes import FakeFhir
 
 BASE = "https://fhir.example/r4"
 CANON = "http://example.org/fhir/ms-monitor"

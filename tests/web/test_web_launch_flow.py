@@ -7,8 +7,11 @@ import hashlib
 
 import responses
 from flask.testing import FlaskClient
-from web_fakes import query
-from web_flow import (
+
+from smart_app.auth import launch_scopes
+from smart_app.synthetic import SyntheticPatient
+from tests.web.web_fakes import query
+from tests.web.web_flow import (
     CLIENT_SECRET,
     REDIRECT,
     V1_ISS,
@@ -19,9 +22,6 @@ from web_flow import (
     full_launch,
     start_launch,
 )
-
-from smart_app.auth import launch_scopes
-from smart_app.synthetic import SyntheticPatient
 
 
 def _challenge(verifier: str) -> str:

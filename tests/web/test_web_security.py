@@ -7,8 +7,9 @@ import re
 
 import pytest
 from flask.testing import FlaskClient
-from web_fakes import query
-from web_flow import V2_ISS, World, finish_launch, full_launch, start_launch
+
+from tests.web.web_fakes import query
+from tests.web.web_flow import V2_ISS, World, finish_launch, full_launch, start_launch
 
 SESSION_COOKIE = "msm_session"
 

@@ -8,7 +8,8 @@ import re
 
 import pytest
 from flask.testing import FlaskClient
-from web_flow import OPEN_ISS, V2_SCOPES, World, full_launch
+
+from tests.web.web_flow import OPEN_ISS, V2_SCOPES, World, full_launch
 
 
 def csrf_token(html: str) -> str:

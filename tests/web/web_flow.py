@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import responses
 from flask import Flask
 from flask.testing import FlaskClient
-from web_fakes import REDIRECT, FakeAuthServer, FakeFhir, query
+
+from tests.web.web_fakes import REDIRECT, FakeAuthServer, FakeFhir, query
 
 __all__ = [
     "CLIENT_SECRET",

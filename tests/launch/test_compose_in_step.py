@@ -1,0 +1,54 @@
+"""docker-compose.yml stays in step with `make demo` (launch/demo/demo.sh) and with Settings.
+
+Docker cannot run on our machines, so this is the check that keeps the file true.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from smart_app.settings import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+COMPOSE: dict[str, Any] = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+DEMO = (REPO / "launch" / "demo" / "demo.sh").read_text()
+HAPI_YAML = (
+    REPO / "launch" / "hapi" / "src" / "main" / "resources" / "application.yaml"
+).read_text()
+
+
+def app_environment() -> dict[str, str]:
+    env: dict[str, str] = COMPOSE["services"]["app"]["environment"]
+    return env
+
+
+def test_the_stack_has_every_service_of_the_demo() -> None:
+    assert set(COMPOSE["services"]) == {"hapi", "redis", "seed", "app", "worker", "sandbox"}
+    for name in ("app", "worker", "sandbox", "seed"):
+        assert COMPOSE["services"][name]["environment"] == app_environment()
+
+
+def test_every_app_variable_is_a_setting_and_the_demo_sets_the_same_ones() -> None:
+    in_compose = {name for name in app_environment() if name.startswith("MS_MONITOR_")}
+    fields = {f"MS_MONITOR_{name.upper()}" for name in Settings.model_fields}
+    assert in_compose <= fields
+    in_demo = set(re.findall(r"\b(MS_MONITOR_[A-Z_]+)=", DEMO))
+    assert in_demo == in_compose
+
+
+def test_ports_and_server_settings_match_the_demo() -> None:
+    env = app_environment()
+    redis_port = re.search(r"REDIS_PORT=\$\{REDIS_PORT:-(\d+)\}", DEMO)
+    assert redis_port
+    assert env["MS_MONITOR_REDIS_URL"] == f"redis://127.0.0.1:{redis_port.group(1)}/0"
+    assert redis_port.group(1) in COMPOSE["services"]["redis"]["command"]
+    hapi = COMPOSE["services"]["hapi"]["environment"]
+    max_page = re.search(r"max-page-size: \$\{HAPI_MAX_PAGE_SIZE:(\d+)\}", HAPI_YAML)
+    assert max_page
+    assert hapi["hapi.fhir.max_page_size"] == max_page.group(1)
+    assert hapi["hapi.fhir.reuse_cached_search_results_millis"] == "0"
+    assert COMPOSE["services"]["hapi"]["image"].endswith("v8.8.0-1")
