@@ -6,27 +6,15 @@ Exit codes: 0 success, 1 a FHIR server or run failed, 2 bad input or usage.
 from __future__ import annotations
 
 import json
-import sys
 from datetime import date
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
+from smart_app.cli_common import EXIT_BAD_INPUT, EXIT_FAILED, fail, iso_date
 from smart_app.errors import FhirError, InputError
 from smart_app.settings import Settings
-
-EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2
-
-
-def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -36,7 +24,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("bundles", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--as-of", callback=_iso_date, help="Evaluate as of this date (default today).")
+@click.option("--as-of", callback=iso_date, help="Evaluate as of this date (default today).")
 @click.option(
     "--careplan", is_flag=True, help="Print the transaction Bundle it would write instead."
 )
@@ -49,7 +37,7 @@ def evaluate(bundles: tuple[Path, ...], as_of: date | None, careplan: bool) -> N
             bundles, as_of=as_of or date.today(), careplan=careplan, settings=Settings()
         )
     except InputError as exc:
-        _fail(str(exc), EXIT_BAD_INPUT)
+        fail(str(exc), EXIT_BAD_INPUT)
     document: Any = outputs[0] if len(outputs) == 1 else outputs
     click.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
@@ -57,7 +45,7 @@ def evaluate(bundles: tuple[Path, ...], as_of: date | None, careplan: bool) -> N
 @main.command()
 @click.option("--fhir-base", required=True, help="FHIR base URL to load the cohort into.")
 @click.option("--patients", type=click.IntRange(min=1), default=None, help="How many patients.")
-@click.option("--as-of", callback=_iso_date, help="Dates are relative to this (today).")
+@click.option("--as-of", callback=iso_date, help="Dates are relative to this (today).")
 def seed(fhir_base: str, patients: int | None, as_of: date | None) -> None:
     """Load the synthetic MS cohort (PUTs with fixed ids: loading twice changes nothing)."""
     from smart_app.fhir import FhirClient
@@ -70,13 +58,8 @@ def seed(fhir_base: str, patients: int | None, as_of: date | None) -> None:
     try:
         loaded = seed_cohort(client, as_of=as_of or date.today(), patients=patients)
     except FhirError as exc:
-        _fail(f"seeding {fhir_base} failed: {exc}", EXIT_FAILED)
+        fail(f"seeding {fhir_base} failed: {exc}", EXIT_FAILED)
     click.echo(f"loaded {loaded.patients} patients ({loaded.resources} resources) into {fhir_base}")
-
-
-def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"ms-monitor: error: {message}", err=True)
-    sys.exit(code)
 
 
 from smart_app.conformance.cli import profiles  # noqa: E402 - command of fhir_profiles/

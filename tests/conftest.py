@@ -1,8 +1,9 @@
 """Session fixtures shared by every test directory.
 
 ``fhir_base_url`` is a real HAPI FHIR server: ``FHIR_BASE_URL`` if set, else the project's own
-``launch/hapi`` module started on a free loopback port with an in-memory database. A missing Java
-or Maven fails the tests that need it (it never skips: CI must see it).
+``launch/hapi`` module started on a free loopback port with an in-memory database. ``redis_url`` is
+a real ``redis-server`` on a free loopback port, without persistence. A missing Java, Maven or
+Redis fails the tests that need them (never a skip: CI must see it).
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ import os
 import shutil
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from smart_app.fhir import FhirClient
 
@@ -67,3 +71,35 @@ def fhir_base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def fhir(fhir_base_url: str) -> FhirClient:
     return FhirClient(fhir_base_url)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.fail(
+            "the queue and token-store tests need redis-server (apt-get install redis-server)"
+        )
+    port = free_port()
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        cwd=tmp_path_factory.mktemp("redis"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            if Redis.from_url(url).ping():
+                break
+        except RedisConnectionError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail("redis-server did not start")
+            time.sleep(0.05)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

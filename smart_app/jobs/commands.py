@@ -10,29 +10,12 @@ import sys
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import NoReturn
 
 import click
 
+from smart_app.cli_common import EXIT_BAD_INPUT, EXIT_FAILED, fail, iso_date
 from smart_app.errors import ConfigurationError, FhirError, MsMonitorError
 from smart_app.settings import Settings
-
-EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2
-
-
-def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"ms-monitor: error: {message}", err=True)
-    sys.exit(code)
-
-
-def _as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _print_table(rows: list[tuple[str, str]]) -> None:
@@ -51,7 +34,7 @@ def _print_table(rows: list[tuple[str, str]]) -> None:
 @click.option("--all", "everyone", is_flag=True, help="Every patient with an MS diagnosis.")
 @click.option("--auth", type=click.Choice(["none", "backend"]), default="none", show_default=True)
 @click.option("--dry-run", is_flag=True, help="Evaluate and count, write nothing.")
-@click.option("--as-of", callback=_as_of, help="Evaluate as of this date (default today).")
+@click.option("--as-of", callback=iso_date, help="Evaluate as of this date (default today).")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True)
 @click.option("--bulk", is_flag=True, help="Read the population with a Bulk Data $export.")
 def run_command(
@@ -70,9 +53,9 @@ def run_command(
     from smart_app.jobs.population_run import run_bulk, run_searched
 
     if sum((bool(patients), bool(group_id), everyone)) != 1:
-        _fail("give exactly one of --patient, --group or --all", EXIT_BAD_INPUT)
+        fail("give exactly one of --patient, --group or --all", EXIT_BAD_INPUT)
     if bulk and patients:
-        _fail("--bulk works with --group or --all", EXIT_BAD_INPUT)
+        fail("--bulk works with --group or --all", EXIT_BAD_INPUT)
     settings = Settings()
     try:
         client = fhir_client(fhir_base, auth=auth, settings=settings)
@@ -100,9 +83,9 @@ def run_command(
                 concurrency=concurrency,
             )
     except ConfigurationError as exc:
-        _fail(str(exc), EXIT_BAD_INPUT)
+        fail(str(exc), EXIT_BAD_INPUT)
     except MsMonitorError as exc:
-        _fail(f"the run could not start: {exc}", EXIT_FAILED)
+        fail(f"the run could not start: {exc}", EXIT_FAILED)
     _print_table(summary.rows())
     if summary.errors:
         sys.exit(EXIT_FAILED)
@@ -120,7 +103,7 @@ def subscribe_command(fhir_base: str, webhook_url: str, auth: str) -> None:
 
     settings = Settings()
     if not settings.webhook_secret:
-        _fail("MS_MONITOR_WEBHOOK_SECRET is not set", EXIT_BAD_INPUT)
+        fail("MS_MONITOR_WEBHOOK_SECRET is not set", EXIT_BAD_INPUT)
     try:
         client = fhir_client(fhir_base, auth=auth, settings=settings)
         registered = register_subscriptions(
@@ -130,9 +113,9 @@ def subscribe_command(fhir_base: str, webhook_url: str, auth: str) -> None:
             terminology=load_terminology(settings.canonical_base),
         )
     except ConfigurationError as exc:
-        _fail(str(exc), EXIT_BAD_INPUT)
+        fail(str(exc), EXIT_BAD_INPUT)
     except FhirError as exc:
-        _fail(f"registering Subscriptions failed: {exc}", EXIT_FAILED)
+        fail(f"registering Subscriptions failed: {exc}", EXIT_FAILED)
     for item in registered:
         click.echo(f"{item.action:<8} Subscription/{item.subscription_id}  {item.criteria}")
 
@@ -152,7 +135,7 @@ def worker_command(burst: bool, maintenance_interval: int, job_monitoring_interv
     try:
         connection = redis_connection(settings)
     except ConfigurationError as exc:
-        _fail(str(exc), EXIT_BAD_INPUT)
+        fail(str(exc), EXIT_BAD_INPUT)
     worker = Worker(
         [patient_queue(connection, settings)],
         connection=connection,
@@ -188,7 +171,7 @@ def jobs_replay(job_ids: tuple[str, ...], everything: bool) -> None:
     from smart_app.jobs.queue import patient_queue, redis_connection, replay_failed
 
     if bool(job_ids) == everything:
-        _fail("give job ids or --all", EXIT_BAD_INPUT)
+        fail("give job ids or --all", EXIT_BAD_INPUT)
     settings = Settings()
     queue = patient_queue(redis_connection(settings), settings)
     requeued = replay_failed(queue, None if everything else job_ids)
@@ -214,7 +197,7 @@ def keys_generate(out_dir: Path, alg: str, kid: str | None) -> None:
     try:
         private_path, jwks_path = write_key_files(key, out_dir)
     except ConfigurationError as exc:
-        _fail(str(exc), EXIT_BAD_INPUT)
+        fail(str(exc), EXIT_BAD_INPUT)
     click.echo(f"private key: {private_path}\npublic JWKS: {jwks_path}\nkid: {key.key_id}")
     click.echo(
         f"set MS_MONITOR_BACKEND_PRIVATE_KEY_FILE={private_path} "

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import logging
-import shutil
-import socket
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import redis
@@ -26,55 +22,16 @@ from smart_app.auth import (
     save_pending,
 )
 
-REDIS_SERVER = "/usr/bin/redis-server"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 @pytest.fixture(scope="module")
-def redis_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[redis.Redis]:
-    """A throwaway redis-server on a free port. Fails (never skips) when it is not installed."""
-    if not Path(REDIS_SERVER).exists() and not shutil.which("redis-server"):
-        pytest.fail(f"{REDIS_SERVER} is not installed (apt-get install redis-server)")
-    port = _free_port()
-    workdir = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(
-        [
-            REDIS_SERVER,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(workdir),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    client = redis.Redis(host="127.0.0.1", port=port)
+def redis_client(redis_url: str) -> Iterator[redis.Redis]:
+    """The session's real redis-server, emptied for this module."""
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("redis-server did not start")
-                time.sleep(0.05)
         yield client
     finally:
         client.close()
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(params=["memory", "redis"])
