@@ -143,7 +143,8 @@ def failed_jobs(queue: Queue) -> list[FailedJob]:
             job = Job.fetch(job_id, connection=queue.connection)
         except NoSuchJobError:
             continue
-        text = (job.exc_info or "").strip().splitlines()
+        result = job.latest_result()
+        text = ((result.exc_string if result else None) or "").strip().splitlines()
         found.append(FailedJob(job_id, job.description or "", text[-1] if text else ""))
     return found
 
