@@ -34,6 +34,7 @@ from smart_app.domain.plan import (
     careplan_system,
     desired_careplan,
     desired_task,
+    dump_careplan,
     dump_task,
     task_identifier_value,
     task_system,
@@ -246,27 +247,29 @@ def _reconcile_wanted(
         work.left_alone.append(value)
         return f"Task/{old_id}" if old_id else None
     authored = get_str(old, "authoredOn") or as_of.isoformat()
-    try:
-        task = desired_task(
-            report,
-            rec,
-            careplan_ref=cp_ref,
-            authored_on=authored,
-            settings=rules,
-            task_id=old_id,
-        )
-    except ValueError:
-        work.left_alone.append(value)
-        return f"Task/{old_id}"
+    task = desired_task(
+        report,
+        rec,
+        careplan_ref=cp_ref,
+        authored_on=authored,
+        settings=rules,
+        task_id=old_id,
+        validate=False,  # most Tasks are unchanged: validate only what is written
+    )
     old_period = get_dict(get_dict(old, "restriction") or {}, "period") or {}
     old_end = get_str(old_period, "end")
     if rec.anchor is None and old_end is not None and old_end <= rec.due.isoformat():
         task["restriction"] = old.get("restriction")
     if _managed(task, TASK_KEYS) == _managed(old, TASK_KEYS):
         work.unchanged.append(value)
-    else:
-        task_entries.append((value, _put(task, old)))
-        work.updated.append(value)
+        return f"Task/{old_id}"
+    try:
+        task = dump_task(task)
+    except ValueError:
+        work.left_alone.append(value)
+        return f"Task/{old_id}"
+    task_entries.append((value, _put(task, old)))
+    work.updated.append(value)
     return f"Task/{old_id}"
 
 
@@ -320,18 +323,19 @@ def _reconcile_careplan(
     work: _Work,
 ) -> str:
     status = "active" if applicable else "revoked"
+    careplan = desired_careplan(
+        report, activity, settings=rules, status=status, careplan_id=old_cp_id, validate=False
+    )
+    if old_cp is not None and (
+        old_cp_id is None or _managed(careplan, CAREPLAN_KEYS) == _managed(old_cp, CAREPLAN_KEYS)
+    ):
+        return "unchanged"
     try:
-        careplan = desired_careplan(
-            report, activity, settings=rules, status=status, careplan_id=old_cp_id
-        )
+        careplan = dump_careplan(careplan)  # validate only what is written
     except ValueError:
         return "unchanged"
     if old_cp is None:
         work.entries.append(_post(careplan, cp_system, cp_value))
         return "created"
-    if old_cp_id is None:
-        return "unchanged"
-    if _managed(careplan, CAREPLAN_KEYS) == _managed(old_cp, CAREPLAN_KEYS):
-        return "unchanged"
     work.entries.append(_put(careplan, old_cp))
     return "updated" if applicable else "revoked"
