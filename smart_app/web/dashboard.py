@@ -51,7 +51,13 @@ def _record(launch_id: str) -> LaunchRecord:
     return record
 
 
-def _load(rt: WebRuntime, record: LaunchRecord, client: FhirClient | None = None) -> Dashboard:
+def _load(
+    rt: WebRuntime,
+    record: LaunchRecord,
+    client: FhirClient | None = None,
+    *,
+    for_writing: bool = False,
+) -> Dashboard:
     client = client or rt.fhir_client(record)
     granted = record.context.granted_scopes
     writable_scopes = record.open_server or all(can_write(granted, r) for r in PLAN_RESOURCES)
@@ -66,6 +72,7 @@ def _load(rt: WebRuntime, record: LaunchRecord, client: FhirClient | None = None
         capabilities=capabilities,
         rules=rt.rules,
         as_of=date.today(),
+        for_writing=for_writing,
     )
 
 
@@ -128,7 +135,7 @@ def plan_download(launch_id: str) -> Any:
     rt = runtime()
     record = _record(launch_id)
     try:
-        data = _load(rt, record)
+        data = _load(rt, record, for_writing=True)
     except FhirError as exc:
         return _fhir_error_page(exc)
     except AuthError as exc:
@@ -149,7 +156,7 @@ def write(launch_id: str) -> Any:
         return error_page("Write refused", "The request did not come from this app's page.", 403)
     client = rt.fhir_client(record)
     try:
-        data = _load(rt, record, client)
+        data = _load(rt, record, client, for_writing=True)
     except FhirError as exc:
         return _fhir_error_page(exc)
     except AuthError as exc:

@@ -123,8 +123,12 @@ def load_dashboard(
     capabilities: dict[str, Any] | None,
     rules: RuleSettings,
     as_of: date,
+    for_writing: bool,
 ) -> Dashboard:
-    """Read the record, evaluate it and plan the transaction (nothing is written here)."""
+    """Read the record, evaluate it and plan the transaction (nothing is written here).
+
+    ``for_writing`` validates the planned resources; the page itself only shows what would change.
+    """
     scopes = frozenset(granted)
     notices: list[str] = []
     plan_granted = open_server or all(can_read(scopes, r) for r in PLAN_RESOURCES)
@@ -138,7 +142,13 @@ def load_dashboard(
         )
     timeline = extract_timeline(list(read.record.resources), as_of=as_of, settings=rules)
     report = evaluate_timeline(timeline, as_of=as_of, settings=rules)
-    changes = plan_transaction(report, list(read.record.existing_plan), as_of=as_of, settings=rules)
+    changes = plan_transaction(
+        report,
+        list(read.record.existing_plan),
+        as_of=as_of,
+        settings=rules,
+        validate=for_writing,
+    )
     patient = read.record.resources[0] if read.record.resources else {}
     return Dashboard(
         patient=patient,
