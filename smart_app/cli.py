@@ -74,9 +74,11 @@ from smart_app.jobs.commands import register_commands  # noqa: E402 - run, subsc
 
 register_commands(main)
 
-try:  # launch/ is dev tooling (the local SMART EHR sandbox); a wheel without it has no command
+try:  # launch/ is dev tooling (the SMART EHR sandbox, the demo); a wheel without it has neither
+    from launch.demo.cli import demo
     from launch.sandbox.cli import sandbox
 except ModuleNotFoundError:
     pass
 else:
     main.add_command(sandbox)
+    main.add_command(demo)

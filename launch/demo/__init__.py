@@ -1,0 +1,1 @@
+"""The local demo stack (``make demo`` / ``ms-monitor demo``)."""
