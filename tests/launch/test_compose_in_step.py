@@ -1,11 +1,15 @@
 """docker-compose.yml stays in step with `make demo` (launch/demo/demo.sh) and with Settings.
 
-Docker cannot run on our machines, so this is the check that keeps the file true.
+Docker cannot run on our machines, so these checks keep the file true: the services and settings
+against the demo, and Compose's own validation (`docker-compose config`, which needs no engine).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -52,3 +56,44 @@ def test_ports_and_server_settings_match_the_demo() -> None:
     assert hapi["hapi.fhir.max_page_size"] == max_page.group(1)
     assert hapi["hapi.fhir.reuse_cached_search_results_millis"] == "0"
     assert COMPOSE["services"]["hapi"]["image"].endswith("v8.8.0-1")
+
+
+def docker_compose_config(compose_file: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """``docker-compose config -q``: Compose's own schema and interpolation check, no engine needed.
+
+    Debian's docker-compose (installed by .ci/run); a missing client fails the test, never skips it.
+    """
+    client = shutil.which("docker-compose")
+    assert client, "docker-compose is missing (Debian package docker-compose; .ci/run installs it)"
+    return subprocess.run(
+        [client, "-f", str(compose_file), "config", "-q"],
+        env={"PATH": os.environ["PATH"], **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+SECRETS = {"MS_MONITOR_SECRET_KEY": "not-a-real-key", "MS_MONITOR_WEBHOOK_SECRET": "not-real"}
+
+
+def test_docker_compose_accepts_the_file() -> None:
+    result = docker_compose_config(REPO / "docker-compose.yml", **SECRETS)
+    assert result.returncode == 0, result.stderr
+
+
+def test_docker_compose_refuses_the_file_without_its_secrets() -> None:
+    result = docker_compose_config(REPO / "docker-compose.yml")
+    assert result.returncode != 0
+    assert "set MS_MONITOR_SECRET_KEY" in result.stderr
+
+
+def test_docker_compose_refuses_a_broken_copy(tmp_path: Path) -> None:
+    broken = dict(COMPOSE)
+    broken["services"] = {**COMPOSE["services"], "app": {**COMPOSE["services"]["app"], "ports": 5}}
+    copy = tmp_path / "docker-compose.yml"
+    copy.write_text(yaml.safe_dump(broken))
+    result = docker_compose_config(copy, **SECRETS)
+    assert result.returncode != 0
+    assert "ports" in result.stderr
