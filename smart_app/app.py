@@ -15,7 +15,7 @@ from smart_app.auth.registry import IssuerRegistry
 from smart_app.auth.store import MemoryTokenStore, RedisTokenStore, TokenStore
 from smart_app.domain import RuleSettings
 from smart_app.settings import Settings
-from smart_app.web import dashboard, launch
+from smart_app.web import dashboard, evidence, launch
 from smart_app.web.launches import LaunchRepository
 from smart_app.web.runtime import EXTENSION, WebRuntime
 from smart_app.web.security import frame_ancestors, init_security, install_log_redaction
@@ -70,6 +70,7 @@ def create_app(
     install_log_redaction()
     app.register_blueprint(launch.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(evidence.bp)
     register_unattended(app)  # FHIR Subscription webhook, app JWKS, CDS Hooks service
 
     @app.get("/healthz")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import date
+from functools import partial
 from typing import Any
 
 from flask import (
@@ -27,8 +28,9 @@ from flask import (
 from smart_app.auth.scopes import can_write
 from smart_app.errors import AuthError, FhirError
 from smart_app.fhir import FhirClient
-from smart_app.web.launch import error_page
+from smart_app.web.evidence import evidence_link
 from smart_app.web.launches import LaunchRecord
+from smart_app.web.pages import auth_error_page, error_page, fhir_error_page
 from smart_app.web.runtime import WebRuntime, runtime
 from smart_app.web.security import same_origin_post
 from smart_app.web.service import (
@@ -76,21 +78,6 @@ def _load(
     )
 
 
-def _fhir_error_page(exc: FhirError) -> tuple[str, int]:
-    message = str(exc)
-    return render_template(
-        "error.html",
-        title="The FHIR server answered with an error",
-        message=message,
-        outcome=exc.outcome,
-        status=exc.status,
-    ), 502
-
-
-def _auth_error_page(exc: AuthError) -> tuple[str, int]:
-    return error_page("Authorisation ended", f"{exc}. Launch the app again from the EHR.", 401)
-
-
 @bp.get("/<launch_id>")
 def show(launch_id: str) -> Any:
     rt = runtime()
@@ -98,16 +85,15 @@ def show(launch_id: str) -> Any:
     try:
         data = _load(rt, record)
     except FhirError as exc:
-        return _fhir_error_page(exc)
+        return fhir_error_page(exc)
     except AuthError as exc:
-        return _auth_error_page(exc)
+        return auth_error_page(exc)
     write_result = record.write_result
     if write_result is not None:
         record = rt.launches.update(record, write_result=None)  # shown once
     context = dashboard_context(
         data,
-        iss=record.context.iss,
-        open_server=record.open_server,
+        evidence_link=partial(evidence_link, launch_id),
         need_patient_banner=record.context.need_patient_banner,
     )
     reasons = list(data.ability.reasons)
@@ -137,9 +123,9 @@ def plan_download(launch_id: str) -> Any:
     try:
         data = _load(rt, record, for_writing=True)
     except FhirError as exc:
-        return _fhir_error_page(exc)
+        return fhir_error_page(exc)
     except AuthError as exc:
-        return _auth_error_page(exc)
+        return auth_error_page(exc)
     bundle = data.changes.bundle or {"resourceType": "Bundle", "type": "transaction", "entry": []}
     response = Response(json.dumps(bundle, indent=2), mimetype="application/fhir+json")
     response.headers["Content-Disposition"] = 'attachment; filename="ms-monitor-plan.json"'
@@ -158,9 +144,9 @@ def write(launch_id: str) -> Any:
     try:
         data = _load(rt, record, client, for_writing=True)
     except FhirError as exc:
-        return _fhir_error_page(exc)
+        return fhir_error_page(exc)
     except AuthError as exc:
-        return _auth_error_page(exc)
+        return auth_error_page(exc)
     if not data.ability.allowed or record.write_refused is not None:
         return redirect(url_for("dashboard.show", launch_id=launch_id), code=303)
     try:
@@ -177,8 +163,8 @@ def write(launch_id: str) -> Any:
         if exc.status == 403:
             rt.launches.update(record, write_refused=exc.outcome or "permission denied")
             return redirect(url_for("dashboard.show", launch_id=launch_id), code=303)
-        return _fhir_error_page(exc)
+        return fhir_error_page(exc)
     except AuthError as exc:
-        return _auth_error_page(exc)
+        return auth_error_page(exc)
     rt.launches.update(record, write_result=outcome.to_dict())
     return redirect(url_for("dashboard.show", launch_id=launch_id), code=303)

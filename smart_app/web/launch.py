@@ -24,6 +24,7 @@ from smart_app.auth.tokens import open_server_context
 from smart_app.errors import AuthError, ConfigurationError, FhirError, UnknownIssuerError
 from smart_app.fhir import FhirClient
 from smart_app.web.launches import LaunchRecord, add_launch, new_launch_id
+from smart_app.web.pages import error_page
 from smart_app.web.runtime import runtime
 from smart_app.web.sessions import rotate_session
 
@@ -34,10 +35,6 @@ bp = Blueprint("launch", __name__)
 FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 PENDING_STATES = "pending_states"
 MAX_PENDING = 10
-
-
-def error_page(title: str, message: str, status: int) -> tuple[str, int]:
-    return render_template("error.html", title=title, message=message), status
 
 
 @bp.get("/launch")

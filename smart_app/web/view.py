@@ -1,11 +1,12 @@
 """Shape a :class:`Dashboard` into plain values for the Jinja template (no logic in templates).
 
-Evidence links: on an open server a reference can be opened as ``{iss}/{ref}`` (no token needed);
-on an authorised server the link would open without the token, so only the reference is shown.
+Evidence links go to the app's own evidence page (``evidence.py``), which reads the resource with
+the launch's token; a reference the page cannot serve (a ``urn:``, another type) stays text.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -37,23 +38,19 @@ class Evidence:
     url: str | None
 
 
-def evidence(refs: tuple[str, ...] | list[str], *, iss: str, open_server: bool) -> list[Evidence]:
-    out = []
-    for ref in refs:
-        linkable = open_server and "/" in ref and not ref.startswith(("urn:", "http"))
-        out.append(Evidence(ref, f"{iss}/{ref}" if linkable else None))
-    return out
+EvidenceLink = Callable[[str], str | None]
+"""The URL of the evidence page for a reference such as ``Observation/123``, or None."""
 
 
 def dashboard_context(
-    data: Dashboard, *, iss: str, open_server: bool, need_patient_banner: bool
+    data: Dashboard, *, evidence_link: EvidenceLink, need_patient_banner: bool
 ) -> dict[str, Any]:
     """Everything ``dashboard.html`` renders."""
     report, timeline = data.report, data.timeline
     c = report.classification
 
     def ev(refs: tuple[str, ...]) -> list[Evidence]:
-        return evidence(refs, iss=iss, open_server=open_server)
+        return [Evidence(ref, evidence_link(ref)) for ref in refs]
 
     points = [EdssPoint(m.date, m.value, m.stable) for m in timeline.edss]
     relapses = [r.onset for r in timeline.relapses]

@@ -2,7 +2,8 @@
 
 EHR launch from the sandbox's launcher page into an iframe, the dashboard for the right patient,
 writing the plan and finding it in HAPI, a second launch that shows the plan unchanged; a
-standalone launch with the patient picker; read-only mode when the write scope is denied.
+standalone launch with the patient picker, opening a recommendation's evidence; read-only mode
+when the write scope is denied.
 """
 
 from __future__ import annotations
@@ -93,8 +94,19 @@ def test_standalone_launch_with_the_patient_picker(page: Page, stack: Stack) -> 
     expect(page.locator("#patient-banner")).to_be_visible()  # standalone: the app shows it
     expect(page.locator("#patient-id")).to_contain_text(patient.patient_id)
     expect(page.locator("#activity")).to_have_attribute("data-active", "true")
-    expect(page.locator("[data-testid=recommendation][data-code=consider-dmt]")).to_be_visible()
-    assert page.url.startswith(f"{stack.app}/app/")
+    consider_dmt = page.locator("[data-testid=recommendation][data-code=consider-dmt]")
+    expect(consider_dmt).to_be_visible()
+    dashboard = page.url
+    assert dashboard.startswith(f"{stack.app}/app/")
+
+    # its evidence opens in the app, read through the sandbox's FHIR proxy with the launch's token
+    evidence = consider_dmt.locator("a.ref").first
+    reference = evidence.inner_text()
+    evidence.click()
+    expect(page.locator("[data-testid=evidence]")).to_have_attribute("data-ref", reference)
+    expect(page.locator("#evidence-resource")).to_contain_text(f"Patient/{patient.patient_id}")
+    page.locator("#back-to-dashboard").click()
+    assert page.url == dashboard
 
 
 def test_read_only_when_the_write_scopes_are_denied(page: Page, stack: Stack) -> None:
