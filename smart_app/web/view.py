@@ -132,7 +132,10 @@ def dashboard_context(
             {"code": i.code, "resource": i.resource, "message": i.message}
             for i in report.data_issues
         ],
-        "existing_plan": _existing_plan(data.read.record.existing_plan),
+        "existing_plan": [
+            {**row, "evidence": ev((row["ref"],))}
+            for row in _existing_plan(data.read.record.existing_plan)
+        ],
         "plan_readable": data.read.plan_readable,
         "changes": data.changes,
         "up_to_date": data.changes.bundle is None,

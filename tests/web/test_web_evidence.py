@@ -12,7 +12,7 @@ import re
 import pytest
 from flask.testing import FlaskClient
 
-from tests.web.web_flow import OPEN_ISS, V2_ISS, World, full_launch
+from tests.web.web_flow import OPEN_ISS, V2_ISS, World, full_launch, post_write
 
 
 def evidence_links(html: str) -> list[str]:
@@ -116,3 +116,17 @@ def test_a_resource_gone_from_the_server_is_the_servers_error(
     page = browser.get(f"{dashboard}/evidence/Observation/no-such-observation")
     assert page.status_code == 502
     assert "not found" in page.get_data(as_text=True)
+
+
+def test_the_written_plan_links_its_careplan_and_tasks(world: World, browser: FlaskClient) -> None:
+    dashboard = full_launch(browser, world.v2)
+    status, _ = post_write(browser, dashboard)
+    assert status == 303
+    page_html = browser.get(dashboard).get_data(as_text=True)
+    plan_table = page_html.split('id="existing-plan"', 1)[1].split("</table>", 1)[0]
+    links = evidence_links(plan_table)
+    assert any("/evidence/CarePlan/" in link for link in links)
+    task = next(link for link in links if "/evidence/Task/" in link)
+    page = browser.get(task)
+    assert page.status_code == 200
+    assert '"resourceType": "Task"' in html.unescape(page.get_data(as_text=True))

@@ -9,23 +9,7 @@ import re
 import pytest
 from flask.testing import FlaskClient
 
-from tests.web.web_flow import OPEN_ISS, World, full_launch
-
-
-def csrf_token(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "the write form has no CSRF token"
-    return match.group(1)
-
-
-def post_write(browser: FlaskClient, dashboard: str, **headers: str) -> tuple[int, str]:
-    html = browser.get(dashboard).get_data(as_text=True)
-    response = browser.post(
-        f"{dashboard}/write",
-        data={"csrf_token": csrf_token(html)},
-        headers={"Origin": "http://localhost", **headers},
-    )
-    return response.status_code, response.headers.get("Location", "")
+from tests.web.web_flow import OPEN_ISS, World, csrf_token, full_launch, post_write
 
 
 def transaction_posts(world: World) -> int:

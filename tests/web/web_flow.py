@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import responses
@@ -20,8 +21,10 @@ __all__ = [
     "V2_SCOPES",
     "World",
     "build_world",
+    "csrf_token",
     "finish_launch",
     "full_launch",
+    "post_write",
     "start_launch",
 ]
 
@@ -134,3 +137,19 @@ def finish_launch(
 
 def full_launch(browser: FlaskClient, ehr: Ehr, *, launch: str | None = "L-123") -> str:
     return finish_launch(browser, ehr, start_launch(browser, ehr, launch=launch))
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the write form has no CSRF token"
+    return match.group(1)
+
+
+def post_write(browser: FlaskClient, dashboard: str, **headers: str) -> tuple[int, str]:
+    html = browser.get(dashboard).get_data(as_text=True)
+    response = browser.post(
+        f"{dashboard}/write",
+        data={"csrf_token": csrf_token(html)},
+        headers={"Origin": "http://localhost", **headers},
+    )
+    return response.status_code, response.headers.get("Location", "")
