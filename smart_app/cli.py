@@ -30,12 +30,12 @@ def main() -> None:
 )
 def evaluate(bundles: tuple[Path, ...], as_of: date | None, careplan: bool) -> None:
     """Evaluate the patients in FHIR Bundle files and print the report JSON."""
-    from smart_app.offline import evaluate_files
+    from smart_app.service.context import evaluation_context
+    from smart_app.service.offline import evaluate_files
 
     try:
-        outputs = evaluate_files(
-            bundles, as_of=as_of or date.today(), careplan=careplan, settings=Settings()
-        )
+        context = evaluation_context(Settings(), as_of=as_of)
+        outputs = evaluate_files(bundles, careplan=careplan, context=context)
     except InputError as exc:
         fail(str(exc), EXIT_BAD_INPUT)
     document: Any = outputs[0] if len(outputs) == 1 else outputs

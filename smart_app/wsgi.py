@@ -6,6 +6,6 @@ Settings come from the environment (``MS_MONITOR_*``). With more than one gunico
 
 from __future__ import annotations
 
-from smart_app.app import create_app
+from smart_app.web.app import create_app
 
 app = create_app()

@@ -114,6 +114,15 @@ class BackendTokenSource:
                 token = self._token = self._fetch()
             return f"Bearer {token.access_token}"
 
+    def granted_scopes(self) -> frozenset[str]:
+        """The scopes the token endpoint granted (the audit Provenance is written only if
+        they allow creating it); fetches a token first when there is none yet."""
+        with self._lock:
+            token = self._token
+            if token is None or token.expires_at - EXPIRY_MARGIN_SECONDS <= self._clock():
+                token = self._token = self._fetch()
+            return frozenset(token.scope.split())
+
     def refresh(self) -> bool:
         """After a 401: one new token. False when the server refuses (the 401 then surfaces)."""
         with self._lock:

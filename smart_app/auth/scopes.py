@@ -11,19 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-READ_RESOURCES: tuple[str, ...] = (
-    "Patient",
-    "Condition",
-    "Observation",
-    "ImagingStudy",
-    "MedicationRequest",
-    "MedicationStatement",
-    "CarePlan",
-    "Task",
-)
-WRITE_RESOURCES: tuple[str, ...] = ("CarePlan", "Task")
+from smart_app.domain.reads import AUDIT_TYPES, PLAN_TYPES, read_types
+
+#: What the engine reads and what ms-monitor writes (smart_app.domain.reads).
+READ_RESOURCES: tuple[str, ...] = read_types()
+WRITE_RESOURCES: tuple[str, ...] = PLAN_TYPES
 #: Create-only: the Provenance that records who wrote the plan (product.md, Security).
-AUDIT_RESOURCES: tuple[str, ...] = ("Provenance",)
+AUDIT_RESOURCES: tuple[str, ...] = AUDIT_TYPES
 IDENTITY_SCOPES: tuple[str, ...] = ("openid", "fhirUser")
 EHR_LAUNCH_SCOPE = "launch"
 STANDALONE_PATIENT_SCOPE = "launch/patient"

@@ -15,6 +15,8 @@ from typing import Protocol
 
 import redis
 
+from smart_app.redis_connection import redis_from_url
+
 
 def new_key() -> str:
     """An opaque random id (256 bits) for a session, a launch or a stored value."""
@@ -79,7 +81,7 @@ class RedisTokenStore:
 
     @classmethod
     def from_url(cls, url: str, *, prefix: str = "ms-monitor:auth:") -> RedisTokenStore:
-        return cls(redis.Redis.from_url(url), prefix=prefix)
+        return cls(redis_from_url(url), prefix=prefix)
 
     def put(self, key: str, value: bytes, ttl_seconds: int) -> None:
         if ttl_seconds <= 0:

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from smart_app.domain.reads import input_types
 from smart_app.errors import FhirFatalError, FhirTemporaryError
 from smart_app.fhir.client import FhirClient
 
 log = logging.getLogger(__name__)
 
-#: Everything the engine reads (clinical-rules.md, "Inputs").
-EXPORT_TYPES = "Patient,Condition,Observation,ImagingStudy,MedicationRequest,MedicationStatement"
+#: Everything the engine reads (docs/clinical-rules.md, "Inputs"; smart_app.domain.reads).
+EXPORT_TYPES = ",".join(input_types())
 NDJSON = "application/fhir+ndjson"
 #: Bounds on the wait between polls, whatever Retry-After says.
 MIN_POLL_SECONDS = 0.2

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlencode, urlsplit
 
 import requests
@@ -40,6 +40,14 @@ class TokenSource(Protocol):
 
     def refresh(self) -> bool:
         """Get a new token after a 401. Return False when that is not possible."""
+
+
+@runtime_checkable
+class ScopedTokenSource(TokenSource, Protocol):
+    """A token source that knows the scopes its token was granted (Backend Services)."""
+
+    def granted_scopes(self) -> frozenset[str]:
+        """The scopes of the current token (fetching one first if needed)."""
 
 
 def _retry_policy(retries: int, backoff_seconds: float) -> Retry:
@@ -78,6 +86,11 @@ class FhirClient:
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
         self.request_count = 0
+
+    @property
+    def token_source(self) -> TokenSource | None:
+        """Where the Authorization header comes from (None: an open server)."""
+        return self._token_source
 
     # -- basic interactions -------------------------------------------------------------------
 

@@ -13,27 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from smart_app.domain import Terminology
+from smart_app.domain.references import patient_of
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS resource (patient TEXT NOT NULL, body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS resource_patient ON resource (patient);
 CREATE TABLE IF NOT EXISTS ms_patient (patient TEXT PRIMARY KEY);
 """
-
-
-def patient_of(resource: dict[str, Any]) -> str | None:
-    """The id of the patient a resource belongs to (Patient.id, or subject/patient reference)."""
-    if resource.get("resourceType") == "Patient":
-        value = resource.get("id")
-        return value if isinstance(value, str) else None
-    for key in ("subject", "patient"):
-        ref = resource.get(key)
-        if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
-            text: str = ref["reference"]
-            kind, _, ident = text.rpartition("/")
-            if kind.endswith("Patient") and ident:
-                return ident
-    return None
 
 
 class PatientResourceStore:

@@ -49,8 +49,8 @@ def run_command(
     bulk: bool,
 ) -> None:
     """Evaluate a population and bring each patient's CarePlan and Tasks up to date."""
-    from smart_app.jobs.connect import fhir_client, rule_settings
     from smart_app.jobs.population_run import run_bulk, run_searched
+    from smart_app.service import evaluation_context, unattended_client
 
     if sum((bool(patients), bool(group_id), everyone)) != 1:
         fail("give exactly one of --patient, --group or --all", EXIT_BAD_INPUT)
@@ -58,16 +58,14 @@ def run_command(
         fail("--bulk works with --group or --all", EXIT_BAD_INPUT)
     settings = Settings()
     try:
-        client = fhir_client(fhir_base, auth=auth, settings=settings)
-        rules = rule_settings(settings)
-        day = as_of or date.today()
+        client = unattended_client(fhir_base, auth=auth, settings=settings)
+        context = evaluation_context(settings, as_of=as_of)
         if bulk:
             with tempfile.TemporaryDirectory(prefix="ms-monitor-bulk-") as work_dir:
                 summary = run_bulk(
                     client,
                     group_id=group_id,
-                    as_of=day,
-                    rules=rules,
+                    context=context,
                     dry_run=dry_run,
                     concurrency=concurrency,
                     work_dir=Path(work_dir),
@@ -77,8 +75,7 @@ def run_command(
                 client,
                 patients=patients,
                 group_id=group_id,
-                as_of=day,
-                rules=rules,
+                context=context,
                 dry_run=dry_run,
                 concurrency=concurrency,
             )
@@ -97,20 +94,19 @@ def run_command(
 @click.option("--auth", type=click.Choice(["none", "backend"]), default="none", show_default=True)
 def subscribe_command(fhir_base: str, webhook_url: str, auth: str) -> None:
     """Register (or reuse) the rest-hook Subscriptions that keep plans current."""
-    from smart_app.domain import load_terminology
-    from smart_app.jobs.connect import fhir_client
     from smart_app.jobs.subscriptions import register_subscriptions
+    from smart_app.service import evaluation_context, unattended_client
 
     settings = Settings()
     if not settings.webhook_secret:
         fail("MS_MONITOR_WEBHOOK_SECRET is not set", EXIT_BAD_INPUT)
     try:
-        client = fhir_client(fhir_base, auth=auth, settings=settings)
+        client = unattended_client(fhir_base, auth=auth, settings=settings)
         registered = register_subscriptions(
             client,
             endpoint=webhook_url,
             secret=settings.webhook_secret,
-            terminology=load_terminology(settings.canonical_base),
+            terminology=evaluation_context(settings).terminology,
         )
     except ConfigurationError as exc:
         fail(str(exc), EXIT_BAD_INPUT)
@@ -128,7 +124,7 @@ def worker_command(burst: bool, maintenance_interval: int, job_monitoring_interv
     """Run an RQ worker on the patient-update queue (with the retry scheduler)."""
     from rq import Worker
 
-    import smart_app.jobs.patient_run  # noqa: F401 - preload the engine before forking
+    import smart_app.service  # noqa: F401 - preload the engine before forking
     from smart_app.jobs.queue import patient_queue, redis_connection
 
     settings = Settings()

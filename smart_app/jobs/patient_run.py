@@ -1,47 +1,20 @@
-"""One patient, end to end: read (one batch), evaluate, write the plan (one transaction).
+"""One patient, unattended: the application service's use case, named for the CLI and workers.
 
-Shared by the CLI, the web app and the queue workers so that every path writes the same plan.
+``ms-monitor run --patient`` and population runs call :func:`evaluate_and_write`; the queue worker
+calls the same service (smart_app.jobs.queue). The web's launch uses the service's parts directly
+(it shows the plan before the user writes it). Every path writes the plan with its Provenance.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-
-from smart_app.domain import (
-    PatientReport,
-    PlanChanges,
-    RuleSettings,
-    evaluate_patient,
-    plan_transaction,
-)
 from smart_app.fhir import FhirClient
-from smart_app.fhir.patient_record import read_patient_record
+from smart_app.service import EvaluationContext, PatientRun, update_patient_plan
 
-
-@dataclass(frozen=True, slots=True)
-class PatientRun:
-    """What happened for one patient: the report, the reconciliation, and whether it was sent."""
-
-    patient_id: str
-    report: PatientReport
-    changes: PlanChanges
-    written: bool
+__all__ = ["PatientRun", "evaluate_and_write"]
 
 
 def evaluate_and_write(
-    client: FhirClient,
-    patient_id: str,
-    *,
-    as_of: date,
-    settings: RuleSettings,
-    dry_run: bool = False,
+    client: FhirClient, patient_id: str, context: EvaluationContext, *, dry_run: bool = False
 ) -> PatientRun:
-    """Evaluate ``patient_id`` as of ``as_of`` and bring its plan on the server up to date."""
-    record = read_patient_record(client, patient_id, canonical_base=settings.canonical_base)
-    report = evaluate_patient(record.resources, as_of=as_of, settings=settings)
-    changes = plan_transaction(report, list(record.existing_plan), as_of=as_of, settings=settings)
-    if changes.bundle is None or dry_run:
-        return PatientRun(patient_id, report, changes, written=False)
-    client.transaction(changes.bundle)
-    return PatientRun(patient_id, report, changes, written=True)
+    """Evaluate ``patient_id`` in ``context`` and bring its plan on the server up to date."""
+    return update_patient_plan(client, patient_id, context, dry_run=dry_run)

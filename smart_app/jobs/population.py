@@ -1,8 +1,9 @@
 """Population runs: find the MS patients on a server and bring every plan up to date.
 
-Each patient goes through the same ``evaluate_and_write`` as a launch, so a nightly run and a
-clinician see the same plan. Work runs on a small thread pool fed from a bounded window of futures
-(memory stays flat whatever the population size); one patient's failure is recorded, never fatal.
+Each patient goes through the application service's use case (smart_app.service), the same one a
+queue job uses and whose parts a launch uses, so a nightly run and a clinician see the same plan.
+Work runs on a small thread pool fed from a bounded window of futures (memory stays flat
+whatever the population size); one patient's failure is recorded, never fatal.
 """
 
 from __future__ import annotations
@@ -12,20 +13,12 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
 
-from smart_app.domain import (
-    RuleSettings,
-    Terminology,
-    evaluate_patient,
-    plan_transaction,
-)
+from smart_app.domain import Terminology
+from smart_app.domain.references import patient_id_of_reference
 from smart_app.errors import FhirError
 from smart_app.fhir import FhirClient
-from smart_app.fhir.client import bundle_resources
-from smart_app.fhir.patient_record import plan_searches
-from smart_app.jobs.patient_run import PatientRun
+from smart_app.service import PatientRun
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +37,7 @@ def ms_patient_ids(client: FhirClient, terminology: Terminology) -> list[str]:
     for condition in client.search("Condition", params):
         if condition.get("resourceType") != "Condition":
             continue
-        patient = _patient_reference_id(condition.get("subject"))
+        patient = patient_id_of_reference(condition.get("subject"))
         if patient is not None:
             seen.setdefault(patient, None)
     return list(seen)
@@ -55,30 +48,12 @@ def group_member_ids(client: FhirClient, group_id: str) -> list[str]:
     group = client.read("Group", group_id)
     seen: dict[str, None] = {}
     for member in group.get("member") or []:
-        patient = _patient_reference_id(member.get("entity") if isinstance(member, dict) else None)
+        patient = patient_id_of_reference(
+            member.get("entity") if isinstance(member, dict) else None
+        )
         if patient is not None:
             seen.setdefault(patient, None)
     return list(seen)
-
-
-def write_plan_from_resources(
-    client: FhirClient,
-    patient_id: str,
-    resources: list[dict[str, Any]],
-    *,
-    as_of: date,
-    settings: RuleSettings,
-    dry_run: bool = False,
-) -> PatientRun:
-    """The bulk path: clinical resources came from an export; only our plan is read here."""
-    urls = [url.format(id=patient_id) for url in plan_searches(settings.canonical_base)]
-    existing = [r for page in client.batch_get(urls) for r in bundle_resources(page)]
-    report = evaluate_patient(resources, as_of=as_of, settings=settings)
-    changes = plan_transaction(report, existing, as_of=as_of, settings=settings)
-    if changes.bundle is None or dry_run:
-        return PatientRun(patient_id, report, changes, written=False)
-    client.transaction(changes.bundle)
-    return PatientRun(patient_id, report, changes, written=True)
 
 
 @dataclass(slots=True)
@@ -182,16 +157,6 @@ def _collect(
             summary.errors.append((patient_id, f"{type(exc).__name__}: {exc}"))
         if on_done:
             on_done(patient_id)
-
-
-def _patient_reference_id(ref: Any) -> str | None:
-    if not isinstance(ref, dict) or not isinstance(ref.get("reference"), str):
-        return None
-    parts: list[str] = ref["reference"].split("/")
-    for index, part in enumerate(parts[:-1]):
-        if part == "Patient" and parts[index + 1]:
-            return parts[index + 1]
-    return None
 
 
 def iter_ids(ids: Iterable[str]) -> Iterator[str]:

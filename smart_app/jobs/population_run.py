@@ -1,25 +1,23 @@
 """The two ways ``ms-monitor run`` reads a population: FHIR searches, or a Bulk Data export.
 
-Searched: the patient ids are found first (ids only), then each patient is read and written by
-``evaluate_and_write``. Bulk: one ``$export`` streams NDJSON into an on-disk SQLite store grouped
-by patient; then each patient is evaluated from the store and only its plan is read from the server.
+Searched: the patient ids are found first (ids only), then each patient is read, evaluated and
+written (with Provenance) by the application service. Bulk: one ``$export`` streams NDJSON into an
+on-disk SQLite store grouped by patient; then each patient is evaluated from the store and only its
+plan is read from the server (https://hl7.org/fhir/uv/bulkdata/export.html).
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterator, Sequence
-from datetime import date
 from functools import partial
 from pathlib import Path
 
 import click
 
-from smart_app.domain import RuleSettings, load_terminology
 from smart_app.fhir import FhirClient
 from smart_app.fhir.bulk import delete_export, kick_off, stream_ndjson, wait_for_manifest
 from smart_app.jobs.bulk_store import PatientResourceStore
-from smart_app.jobs.patient_run import evaluate_and_write
 from smart_app.jobs.population import (
     PatientWork,
     PopulationSummary,
@@ -27,7 +25,11 @@ from smart_app.jobs.population import (
     iter_ids,
     ms_patient_ids,
     run_population,
-    write_plan_from_resources,
+)
+from smart_app.service import (
+    EvaluationContext,
+    update_exported_patient_plan,
+    update_patient_plan,
 )
 
 
@@ -36,8 +38,7 @@ def run_searched(
     *,
     patients: Sequence[str],
     group_id: str | None,
-    as_of: date,
-    rules: RuleSettings,
+    context: EvaluationContext,
     dry_run: bool,
     concurrency: int,
     show_progress: bool = True,
@@ -47,11 +48,11 @@ def run_searched(
     elif group_id:
         ids = group_member_ids(client, group_id)
     else:
-        ids = ms_patient_ids(client, load_terminology(rules.canonical_base))
+        ids = ms_patient_ids(client, context.terminology)
     work: Iterator[PatientWork] = (
         (
             pid,
-            partial(evaluate_and_write, client, pid, as_of=as_of, settings=rules, dry_run=dry_run),
+            partial(update_patient_plan, client, pid, context, dry_run=dry_run),
         )
         for pid in ids
     )
@@ -62,8 +63,7 @@ def run_bulk(
     client: FhirClient,
     *,
     group_id: str | None,
-    as_of: date,
-    rules: RuleSettings,
+    context: EvaluationContext,
     dry_run: bool,
     concurrency: int,
     work_dir: Path,
@@ -73,7 +73,7 @@ def run_bulk(
     files = wait_for_manifest(
         client, status_url, on_progress=lambda p: click.echo(f"export: {p}", err=True)
     )
-    store = PatientResourceStore(work_dir / "export.sqlite", load_terminology(rules.canonical_base))
+    store = PatientResourceStore(work_dir / "export.sqlite", context.terminology)
     try:
         for item in files:
             store.add_all(stream_ndjson(client, item.url))
@@ -83,12 +83,11 @@ def run_bulk(
             (
                 pid,
                 partial(
-                    write_plan_from_resources,
+                    update_exported_patient_plan,
                     client,
                     pid,
                     store.resources(pid),
-                    as_of=as_of,
-                    settings=rules,
+                    context,
                     dry_run=dry_run,
                 ),
             )

@@ -1,99 +1,53 @@
-"""The patient-update queue: RQ on Redis, one coalesced job per patient.
+"""The patient-update job and the failed-job registry (the worker side of the queue).
 
-Why RQ: jobs are plain Python calls kept in Redis (a worker or server restart loses nothing), it
-has retries with intervals, a FailedJobRegistry to inspect and requeue, and abandoned-job recovery
-(a job on a worker that died goes back to the queue when its heartbeat expires); no broker besides
-the Redis the app already uses. https://python-rq.org/docs/
-
-Bursts of events for one patient (a new MRI report, its findings, an EDSS on the same day) become
-one job: a per-patient key ``{prefix}:pending:{server}:{patient}`` holds the queued job's id and is
-cleared when that job starts, so events that arrive during a run queue exactly one more.
+Jobs are queued by smart_app.service.updates (one coalesced job per patient; see there for why
+RQ); the worker runs :func:`update_patient`, which goes through the same application service as
+every other path (read, evaluate, plan, write with Provenance). https://python-rq.org/docs/
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 
 from redis import Redis
-from rq import Queue, Retry, get_current_job
+from rq import Queue, get_current_job
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
-from rq.job import Job, JobStatus
+from rq.job import Job
 from rq.registry import FailedJobRegistry
 
-from smart_app.errors import ConfigurationError
+from smart_app.redis_connection import redis_connection
+from smart_app.service.updates import (
+    DEFAULT_RETRY_INTERVALS,
+    JOB_TIMEOUT_SECONDS,
+    KEY_PREFIX,
+    PENDING_TTL_SECONDS,
+    Enqueued,
+    enqueue_patient_update,
+    patient_queue,
+    pending_key,
+)
 from smart_app.settings import Settings
 
 log = logging.getLogger(__name__)
 
-KEY_PREFIX = "ms-monitor"
-#: Production backoff: three retries, 10 s, 30 s then 60 s apart.
-DEFAULT_RETRY_INTERVALS: tuple[int, ...] = (10, 30, 60)
-JOB_TIMEOUT_SECONDS = 300
-#: A pending key outlives a lost job by at most this long.
-PENDING_TTL_SECONDS = 3600
-_WAITING = frozenset({JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED})
-
-
-@dataclass(frozen=True, slots=True)
-class Enqueued:
-    job_id: str
-    coalesced: bool  # True: a job for this patient was already waiting; nothing new was queued
-
-
-def redis_connection(settings: Settings) -> Redis:
-    if not settings.redis_url:
-        raise ConfigurationError("MS_MONITOR_REDIS_URL is needed for the job queue")
-    return Redis.from_url(settings.redis_url)
-
-
-def patient_queue(connection: Redis, settings: Settings) -> Queue:
-    return Queue(settings.queue_name, connection=connection)
-
-
-def pending_key(fhir_base: str, patient_id: str) -> str:
-    server = hashlib.sha256(fhir_base.rstrip("/").encode()).hexdigest()[:12]
-    return f"{KEY_PREFIX}:pending:{server}:{patient_id}"
-
-
-def enqueue_patient_update(
-    queue: Queue,
-    fhir_base: str,
-    patient_id: str,
-    *,
-    auth: str = "none",
-    retry_intervals: Sequence[int] = DEFAULT_RETRY_INTERVALS,
-    hold_seconds: float = 0.0,
-) -> Enqueued:
-    """Queue an update of ``patient_id``'s plan unless one is already waiting to start."""
-    connection = queue.connection
-    key = pending_key(fhir_base, patient_id)
-    waiting = connection.get(key)
-    if waiting is not None:
-        job_id = waiting.decode() if isinstance(waiting, bytes) else str(waiting)
-        try:
-            status = Job.fetch(job_id, connection=connection).get_status()
-        except NoSuchJobError:
-            status = None
-        if status in _WAITING:
-            return Enqueued(job_id, coalesced=True)
-    job = queue.enqueue(
-        update_patient,
-        fhir_base,
-        patient_id,
-        auth,
-        hold_seconds,
-        key,
-        retry=Retry(max=len(retry_intervals), interval=list(retry_intervals)),
-        job_timeout=JOB_TIMEOUT_SECONDS,
-        description=f"update plan of Patient/{patient_id}",
-    )
-    connection.set(key, job.id, ex=PENDING_TTL_SECONDS)
-    return Enqueued(job.id, coalesced=False)
+__all__ = [
+    "DEFAULT_RETRY_INTERVALS",
+    "JOB_TIMEOUT_SECONDS",
+    "KEY_PREFIX",
+    "PENDING_TTL_SECONDS",
+    "Enqueued",
+    "FailedJob",
+    "enqueue_patient_update",
+    "failed_jobs",
+    "patient_queue",
+    "pending_key",
+    "redis_connection",
+    "replay_failed",
+    "update_patient",
+]
 
 
 def update_patient(
@@ -103,19 +57,21 @@ def update_patient(
 
     ``hold_seconds`` (0 in production) lets a test kill the worker in the middle of a job.
     """
-    from smart_app.jobs.connect import fhir_client, rule_settings
-    from smart_app.jobs.patient_run import evaluate_and_write
+    from smart_app.service import evaluation_context, unattended_client, update_patient_plan
 
     job = get_current_job()
     if job is not None:
         # From now on a new event must queue a new run: this one may have read older data.
         _delete_if_equal(job.connection, pending, job.id)
     settings = Settings()
-    client = fhir_client(fhir_base, auth=auth, settings=settings)
+    client = unattended_client(fhir_base, auth=auth, settings=settings)
     if hold_seconds > 0:
         time.sleep(hold_seconds)
-    run = evaluate_and_write(
-        client, patient_id, as_of=date.today(), settings=rule_settings(settings)
+    run = update_patient_plan(
+        client,
+        patient_id,
+        evaluation_context(settings),
+        label=f"job:{job.id}" if job is not None else "job",
     )
     return {
         "patient": patient_id,
@@ -124,6 +80,7 @@ def update_patient(
         "tasks_created": len(run.changes.created),
         "tasks_completed": len(run.changes.completed),
         "tasks_cancelled": len(run.changes.cancelled),
+        "provenance": run.outcome is not None and run.outcome.provenance,
     }
 
 

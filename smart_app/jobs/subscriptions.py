@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from smart_app.domain import Terminology
+from smart_app.domain.reads import clinical_types
 from smart_app.fhir import FhirClient
 
 REASON = "ms-monitor: keep benign-MS care plans current"
@@ -23,17 +24,24 @@ def _codes(codings: frozenset[tuple[str, str]]) -> str:
     return ",".join(f"{system}|{code}" for system, code in sorted(codings))
 
 
-def subscription_criteria(terminology: Terminology) -> list[str]:
-    """The searches whose matches should refresh a patient's plan."""
+def _filters(terminology: Terminology) -> dict[str, str]:
+    """Per input type, the search that narrows it to what the rules use."""
     observations = terminology.edss | terminology.new_t2_lesions | terminology.gd_lesions
     dmt = _codes(frozenset((terminology.rxnorm_system, d.rxnorm) for d in terminology.dmt))
-    return [
-        f"Observation?code={_codes(observations)}",
-        f"ImagingStudy?modality={_codes(terminology.mri_modality)}",
-        f"Condition?code={_codes(terminology.relapse)}",
-        f"MedicationRequest?code={dmt}",
-        f"MedicationStatement?code={dmt}",
-    ]
+    return {
+        "Condition": f"code={_codes(terminology.relapse)}",
+        "Observation": f"code={_codes(observations)}",
+        "ImagingStudy": f"modality={_codes(terminology.mri_modality)}",
+        "MedicationRequest": f"code={dmt}",
+        "MedicationStatement": f"code={dmt}",
+    }
+
+
+def subscription_criteria(terminology: Terminology) -> list[str]:
+    """The searches whose matches should refresh a patient's plan: one per type the engine
+    reads (smart_app.domain.reads), narrowed to the codes the rules use."""
+    filters = _filters(terminology)
+    return [f"{kind}?{filters[kind]}" for kind in clinical_types()]
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,26 +25,22 @@ from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from smart_app.domain import PatientReport, RuleSettings, evaluate_patient
+from smart_app.domain import PatientReport
 from smart_app.errors import AuthError, MsMonitorError
 from smart_app.fhir import FhirClient
-from smart_app.fhir.client import bundle_resources
-from smart_app.fhir.patient_record import read_patient_record
+from smart_app.service.cds import (
+    PREFETCH,
+    prefetched_resources,
+    report_from_resources,
+    report_from_server,
+)
+from smart_app.service.context import evaluation_context
 from smart_app.settings import Settings
 
 log = logging.getLogger(__name__)
 
 SERVICE_ID = "ms-monitor-patient-view"
 ASYMMETRIC_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS384"]
-#: The engine's inputs, as CDS Hooks prefetch templates (same searches as a launch reads).
-PREFETCH: dict[str, str] = {
-    "patient": "Patient/{{context.patientId}}",
-    "conditions": "Condition?patient={{context.patientId}}&_count=500",
-    "observations": "Observation?patient={{context.patientId}}&_count=1000",
-    "imaging": "ImagingStudy?patient={{context.patientId}}&_count=500",
-    "medicationRequests": "MedicationRequest?patient={{context.patientId}}&_count=500",
-    "medicationStatements": "MedicationStatement?patient={{context.patientId}}&_count=500",
-}
 SOURCE_LABEL = "ms-monitor (benign MS monitoring)"
 SOURCE_URL = "https://www.nice.org.uk/guidance/ng220"
 
@@ -173,17 +169,6 @@ def _json_error(status: int, message: str) -> Response:
     return Response(json.dumps({"error": message}), status=status, mimetype="application/json")
 
 
-def prefetched_resources(prefetch: dict[str, Any]) -> list[dict[str, Any]] | None:
-    """All engine inputs from prefetch, or None when any template was not filled."""
-    if any(not isinstance(prefetch.get(key), dict) for key in PREFETCH):
-        return None
-    found: list[dict[str, Any]] = [prefetch["patient"]]
-    for key in PREFETCH:
-        if key != "patient":
-            found.extend(bundle_resources(prefetch[key]))
-    return found
-
-
 def cards_for(
     report: PatientReport, *, launch_url: str | None, patient_id: str
 ) -> list[dict[str, Any]]:
@@ -245,7 +230,6 @@ def cds_blueprint(
     today: Callable[[], date] = date.today,
 ) -> Blueprint:
     blueprint = Blueprint("ms_monitor_cds", __name__)
-    rules = RuleSettings(canonical_base=settings.canonical_base)
     check = verifier or CdsClientVerifier(
         settings.cds_allowed_issuers, ReplayCache(settings.redis_url)
     )
@@ -277,9 +261,12 @@ def cds_blueprint(
         patient_id = context.get("patientId") if isinstance(context, dict) else None
         if not isinstance(patient_id, str) or not patient_id:
             return _json_error(400, "context.patientId is required")
+        context = evaluation_context(settings, as_of=today())
         prefetch = body.get("prefetch")
         resources = prefetched_resources(prefetch) if isinstance(prefetch, dict) else None
-        if resources is None:
+        if resources is not None:
+            report = report_from_resources(resources, context)
+        else:
             server = body.get("fhirServer")
             if not isinstance(server, str) or not server.startswith(("https://", "http://")):
                 return _json_error(412, "prefetch incomplete and no fhirServer to read from")
@@ -292,14 +279,10 @@ def cds_blueprint(
                 retries=0,
             )
             try:
-                record = read_patient_record(
-                    client, patient_id, canonical_base=rules.canonical_base
-                )
+                report = report_from_server(client, patient_id, context)
             except MsMonitorError as exc:
                 log.warning("CDS read of the FHIR server failed: %s", exc)
                 return _json_error(502, "the FHIR server could not be read")
-            resources = list(record.resources)
-        report = evaluate_patient(resources, as_of=today(), settings=rules)
         cards = cards_for(report, launch_url=settings.app_launch_url, patient_id=patient_id)
         return Response(json.dumps({"cards": cards}), status=200, mimetype="application/json")
 

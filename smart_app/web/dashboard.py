@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date
 from functools import partial
 from typing import Any
 
@@ -26,20 +25,19 @@ from flask import (
 )
 
 from smart_app.auth.scopes import can_write
-from smart_app.errors import AuthError, FhirError
+from smart_app.errors import FhirError
 from smart_app.fhir import FhirClient
-from smart_app.web.evidence import evidence_link
-from smart_app.web.launches import LaunchRecord
-from smart_app.web.pages import auth_error_page, error_page, fhir_error_page
-from smart_app.web.runtime import WebRuntime, runtime
-from smart_app.web.security import same_origin_post
-from smart_app.web.service import (
+from smart_app.service.launch import (
     PLAN_RESOURCES,
     Dashboard,
     load_dashboard,
-    provenance_allowed,
-    write_plan,
+    write_dashboard_plan,
 )
+from smart_app.web.evidence import evidence_link
+from smart_app.web.launches import LaunchRecord
+from smart_app.web.pages import error_page
+from smart_app.web.runtime import WebRuntime, runtime
+from smart_app.web.security import same_origin_post
 from smart_app.web.view import dashboard_context
 
 log = logging.getLogger(__name__)
@@ -72,8 +70,7 @@ def _load(
         granted=granted,
         open_server=record.open_server,
         capabilities=capabilities,
-        rules=rt.rules,
-        as_of=date.today(),
+        context=rt.evaluation_context(),
         for_writing=for_writing,
     )
 
@@ -82,12 +79,7 @@ def _load(
 def show(launch_id: str) -> Any:
     rt = runtime()
     record = _record(launch_id)
-    try:
-        data = _load(rt, record)
-    except FhirError as exc:
-        return fhir_error_page(exc)
-    except AuthError as exc:
-        return auth_error_page(exc)
+    data = _load(rt, record)  # FHIR and auth errors: the app's error handlers (pages.py)
     write_result = record.write_result
     if write_result is not None:
         record = rt.launches.update(record, write_result=None)  # shown once
@@ -120,12 +112,7 @@ def plan_download(launch_id: str) -> Any:
     """The transaction Bundle the app would write (for import by hand when it cannot write)."""
     rt = runtime()
     record = _record(launch_id)
-    try:
-        data = _load(rt, record, for_writing=True)
-    except FhirError as exc:
-        return fhir_error_page(exc)
-    except AuthError as exc:
-        return auth_error_page(exc)
+    data = _load(rt, record, for_writing=True)
     bundle = data.changes.bundle or {"resourceType": "Bundle", "type": "transaction", "entry": []}
     response = Response(json.dumps(bundle, indent=2), mimetype="application/fhir+json")
     response.headers["Content-Disposition"] = 'attachment; filename="ms-monitor-plan.json"'
@@ -141,30 +128,22 @@ def write(launch_id: str) -> Any:
         log.warning("write refused: cross-origin POST launch=%s", launch_id)
         return error_page("Write refused", "The request did not come from this app's page.", 403)
     client = rt.fhir_client(record)
-    try:
-        data = _load(rt, record, client, for_writing=True)
-    except FhirError as exc:
-        return fhir_error_page(exc)
-    except AuthError as exc:
-        return auth_error_page(exc)
+    data = _load(rt, record, client, for_writing=True)
     if not data.ability.allowed or record.write_refused is not None:
         return redirect(url_for("dashboard.show", launch_id=launch_id), code=303)
     try:
-        outcome = write_plan(
+        outcome = write_dashboard_plan(
             client,
             data,
             fhir_user=record.context.fhir_user,
-            with_audit=provenance_allowed(
-                record.context.granted_scopes, open_server=record.open_server
-            ),
+            granted=record.context.granted_scopes,
+            open_server=record.open_server,
             launch_id=launch_id,
         )
     except FhirError as exc:
-        if exc.status == 403:
-            rt.launches.update(record, write_refused=exc.outcome or "permission denied")
-            return redirect(url_for("dashboard.show", launch_id=launch_id), code=303)
-        return fhir_error_page(exc)
-    except AuthError as exc:
-        return auth_error_page(exc)
+        if exc.status != 403:
+            raise
+        rt.launches.update(record, write_refused=exc.outcome or "permission denied")
+        return redirect(url_for("dashboard.show", launch_id=launch_id), code=303)
     rt.launches.update(record, write_result=outcome.to_dict())
     return redirect(url_for("dashboard.show", launch_id=launch_id), code=303)

@@ -16,39 +16,17 @@ from typing import Any
 
 from flask import Blueprint, abort, render_template, session, url_for
 
-from smart_app.errors import AuthError, FhirError
-from smart_app.web.pages import auth_error_page, error_page, fhir_error_page
+from smart_app.domain.reads import PLAN_TYPES, clinical_types
+from smart_app.domain.references import patient_of
+from smart_app.web.pages import error_page
 from smart_app.web.runtime import runtime
 
 bp = Blueprint("evidence", __name__, url_prefix="/app")
 
-#: What the engine reads (smart_app/fhir/patient_record.py) and writes: nothing else is served.
-EVIDENCE_TYPES = frozenset(
-    {
-        "Condition",
-        "Observation",
-        "ImagingStudy",
-        "MedicationRequest",
-        "MedicationStatement",
-        "CarePlan",
-        "Task",
-    }
-)
+#: What the engine reads and writes (smart_app.domain.reads): nothing else is served.
+EVIDENCE_TYPES = frozenset((*clinical_types(), *PLAN_TYPES))
 #: https://hl7.org/fhir/R4/datatypes.html#id
 FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
-#: Where each type names its patient (the Patient compartment's reference parameters).
-_PATIENT_ELEMENTS = ("subject", "patient", "for")
-
-
-def patient_of(resource: dict[str, Any]) -> str | None:
-    """The id of the patient a resource belongs to, from its subject/patient/for reference."""
-    for element in _PATIENT_ELEMENTS:
-        value = resource.get(element)
-        reference = value.get("reference") if isinstance(value, dict) else None
-        if isinstance(reference, str) and "Patient/" in reference:
-            tail = reference.rsplit("Patient/", 1)[1]
-            return tail.split("/", 1)[0] or None
-    return None
 
 
 def _text(concept: Any) -> str:
@@ -125,12 +103,8 @@ def show(launch_id: str, resource_type: str, resource_id: str) -> Any:
         abort(404)
     if resource_type not in EVIDENCE_TYPES or not FHIR_ID.fullmatch(resource_id):
         abort(404)
-    try:
-        resource = rt.fhir_client(record).read(resource_type, resource_id)
-    except FhirError as exc:
-        return fhir_error_page(exc)
-    except AuthError as exc:
-        return auth_error_page(exc)
+    # FHIR and auth errors: the app's error handlers (pages.py)
+    resource = rt.fhir_client(record).read(resource_type, resource_id)
     if patient_of(resource) != record.context.patient:
         return error_page(
             "Not this patient's record",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import Flask, render_template
 
 from smart_app.errors import AuthError, FhirError
 
@@ -24,3 +24,10 @@ def fhir_error_page(exc: FhirError) -> tuple[str, int]:
 
 def auth_error_page(exc: AuthError) -> tuple[str, int]:
     return error_page("Authorisation ended", f"{exc}. Launch the app again from the EHR.", 401)
+
+
+def register_error_pages(app: Flask) -> None:
+    """One handler per error kind instead of the same ``except`` in every view
+    (https://flask.palletsprojects.com/en/stable/errorhandling/#registering)."""
+    app.register_error_handler(FhirError, fhir_error_page)
+    app.register_error_handler(AuthError, auth_error_page)

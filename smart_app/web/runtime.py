@@ -18,9 +18,9 @@ from smart_app.auth.registry import ClientRegistration, IssuerRegistry
 from smart_app.auth.smart_client import SmartClient
 from smart_app.auth.store import TokenStore
 from smart_app.auth.token_source import LaunchTokenSource
-from smart_app.domain import RuleSettings
 from smart_app.errors import FhirError
 from smart_app.fhir import FhirClient
+from smart_app.service.context import EvaluationContext, evaluation_context
 from smart_app.settings import Settings
 from smart_app.web.launches import LaunchRecord, LaunchRepository
 
@@ -36,10 +36,13 @@ class WebRuntime:
     store: TokenStore
     registry: IssuerRegistry
     launches: LaunchRepository
-    rules: RuleSettings
     _clients: dict[str, SmartClient] = field(default_factory=dict)
     _capabilities: dict[str, tuple[float, dict[str, Any] | None]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def evaluation_context(self) -> EvaluationContext:
+        """One evaluation context per request: today's date, the configured rules."""
+        return evaluation_context(self.settings)
 
     def smart_client(self, registration: ClientRegistration) -> SmartClient:
         with self._lock:

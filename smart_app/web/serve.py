@@ -10,6 +10,6 @@ import click
 @click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
 def serve(host: str, port: int) -> None:
     """Run the SMART app (settings from MS_MONITOR_* environment variables)."""
-    from smart_app.app import create_app
+    from smart_app.web.app import create_app
 
     create_app().run(host=host, port=port, debug=False, use_reloader=False)

@@ -14,9 +14,9 @@ from typing import Any
 from markupsafe import Markup
 
 from smart_app.domain.plan import ACTION_DISPLAY
+from smart_app.service.launch import Dashboard
 from smart_app.web.charts import EdssPoint, edss_chart_svg
 from smart_app.web.launch import patient_name
-from smart_app.web.service import Dashboard
 
 STATUS_TEXT = {
     "benign": "Benign MS",
@@ -134,9 +134,9 @@ def dashboard_context(
         ],
         "existing_plan": [
             {**row, "evidence": ev((row["ref"],))}
-            for row in _existing_plan(data.read.record.existing_plan)
+            for row in _existing_plan(data.record.existing_plan)
         ],
-        "plan_readable": data.read.plan_readable,
+        "plan_readable": data.record.plan_readable,
         "changes": data.changes,
         "up_to_date": data.changes.bundle is None,
         "ability": data.ability,

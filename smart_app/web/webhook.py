@@ -4,7 +4,8 @@ HAPI's R4 rest-hook delivery with a payload PUTs the changed resource to
 ``{endpoint}/{Type}/{id}`` (https://hl7.org/fhir/R4/subscription.html#2.46.7.1), so every path
 under ``/hooks/fhir/`` is accepted, by POST or PUT. The shared secret comes back in the
 ``Authorization: Bearer`` header we registered and is compared in constant time. Nothing slow
-happens here: the plan is written by a queue worker (smart_app.jobs.queue).
+happens here: the plan is written by a queue worker (smart_app.jobs.queue), through the
+application service like every other path.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Flask, Response, request
+from flask import Blueprint, Response, request
 from redis.exceptions import RedisError
 from rq import Queue
 
-from smart_app.jobs.bulk_store import patient_of
-from smart_app.jobs.queue import enqueue_patient_update, patient_queue, redis_connection
+from smart_app.domain.references import patient_of
+from smart_app.service.updates import enqueue_patient_update
 from smart_app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -76,37 +77,3 @@ def webhook_blueprint(settings: Settings, queue_factory: QueueFactory) -> Bluepr
         return Response(json.dumps(body), status=202, mimetype="application/json")
 
     return blueprint
-
-
-def register_unattended(app: Flask, *, queue_factory: QueueFactory | None = None) -> None:
-    """Register the webhook, the JWKS and the CDS Hooks service on ``app``.
-
-    Machine-to-machine POSTs carry no CSRF token: they are exempted from Flask-WTF's CSRF
-    protection when the app uses it (they authenticate by secret or signed JWT instead).
-    """
-    from smart_app.web.cds_hooks import cds_blueprint
-    from smart_app.web.jwks_route import jwks_blueprint
-
-    settings = app.extensions.get("ms_monitor_settings") or Settings()
-    factory = queue_factory or _lazy_queue(settings)
-    blueprints = [
-        webhook_blueprint(settings, factory),
-        jwks_blueprint(settings),
-        cds_blueprint(settings),
-    ]
-    csrf = app.extensions.get("csrf")
-    for blueprint in blueprints:
-        app.register_blueprint(blueprint)
-        if csrf is not None and blueprint.name != "ms_monitor_jwks":
-            csrf.exempt(blueprint)
-
-
-def _lazy_queue(settings: Settings) -> QueueFactory:
-    cache: list[Queue] = []
-
-    def factory() -> Queue:
-        if not cache:
-            cache.append(patient_queue(redis_connection(settings), settings))
-        return cache[0]
-
-    return factory

@@ -15,10 +15,10 @@ from joserfc import jwt
 from joserfc.jwk import OctKey
 
 from smart_app.auth.jwks import SigningKey, generate_signing_key, public_jwks
+from smart_app.service.cds import PREFETCH
 from smart_app.settings import Settings
 from smart_app.synthetic import cohort
 from smart_app.web.cds_hooks import (
-    PREFETCH,
     SERVICE_ID,
     CdsClientVerifier,
     ReplayCache,

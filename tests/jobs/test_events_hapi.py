@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 from redis import Redis
 from rq import Queue, SimpleWorker
 from werkzeug.serving import make_server
@@ -28,9 +27,10 @@ from smart_app.fhir import FhirClient
 from smart_app.jobs.patient_run import evaluate_and_write
 from smart_app.jobs.queue import enqueue_patient_update
 from smart_app.jobs.subscriptions import register_subscriptions
+from smart_app.service.context import rules_context
 from smart_app.settings import Settings
 from smart_app.synthetic import cohort, transaction_bundle
-from smart_app.web.webhook import register_unattended
+from smart_app.web.app import create_app
 
 pytestmark = pytest.mark.integration
 
@@ -66,9 +66,7 @@ def webhook_url(redis_url: str, fhir_base_url: str) -> Iterator[str]:
     settings = Settings(
         webhook_secret=SECRET, fhir_base_url=fhir_base_url, redis_url=redis_url, queue_name=QUEUE
     )
-    app = Flask(__name__)
-    app.extensions["ms_monitor_settings"] = settings
-    register_unattended(app)
+    app = create_app(settings)
     port = free_port()
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -103,7 +101,7 @@ def test_new_mri_finding_reaches_a_task_through_subscription_webhook_queue_and_w
     queue = Queue(QUEUE, connection=redis_conn)
     time.sleep(3)  # deliveries of the seeding itself
     SimpleWorker([queue], connection=redis_conn).work(burst=True)
-    evaluate_and_write(fhir, patient_id, as_of=today, settings=RULES)
+    evaluate_and_write(fhir, patient_id, rules_context(today, RULES))
     before = task_codes(fhir, patient_id)
     assert "consider-dmt" not in before
 

@@ -15,6 +15,7 @@ from smart_app.domain import RuleSettings, load_terminology
 from smart_app.fhir import FhirClient
 from smart_app.jobs.population import ms_patient_ids
 from smart_app.jobs.population_run import run_bulk, run_searched
+from smart_app.service.context import rules_context
 from smart_app.synthetic import cohort, transaction_bundle
 
 pytestmark = pytest.mark.integration
@@ -86,8 +87,7 @@ def test_population_run_writes_once_then_nothing_searched_and_bulk(
         fhir,
         patients=(),
         group_id=group_id,
-        as_of=AS_OF,
-        rules=RULES,
+        context=rules_context(AS_OF, RULES),
         dry_run=False,
         concurrency=4,
         show_progress=False,
@@ -102,8 +102,7 @@ def test_population_run_writes_once_then_nothing_searched_and_bulk(
     bulk = run_bulk(
         fhir,
         group_id=group_id,
-        as_of=AS_OF,
-        rules=RULES,
+        context=rules_context(AS_OF, RULES),
         dry_run=False,
         concurrency=4,
         work_dir=tmp_path,

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
 from rq import Queue
 
 from smart_app.settings import Settings
-from smart_app.web.webhook import register_unattended
+from smart_app.web.app import create_app
 
 SECRET = "s3cret-webhook-value"
 FHIR = "http://fhir.example.org/fhir"
@@ -25,10 +24,7 @@ def queue(redis_conn: Redis) -> Queue:
 @pytest.fixture
 def client(queue: Queue, redis_url: str) -> FlaskClient:
     settings = Settings(webhook_secret=SECRET, fhir_base_url=FHIR, redis_url=redis_url)
-    app = Flask(__name__)
-    app.extensions["ms_monitor_settings"] = settings
-    register_unattended(app, queue_factory=lambda: queue)
-    return app.test_client()
+    return create_app(settings, queue_factory=lambda: queue).test_client()
 
 
 def observation(patient: str) -> dict[str, Any]:
@@ -110,9 +106,7 @@ def test_hapi_put_is_queued_once_and_a_burst_for_the_patient_is_coalesced(
 
 
 def test_unconfigured_webhook_answers_503(queue: Queue) -> None:
-    app = Flask(__name__)
-    app.extensions["ms_monitor_settings"] = Settings(webhook_secret=None, fhir_base_url=FHIR)
-    register_unattended(app, queue_factory=lambda: queue)
+    app = create_app(Settings(webhook_secret=None, fhir_base_url=FHIR), queue_factory=lambda: queue)
     response = app.test_client().post("/hooks/fhir", json=observation("p1"), headers=bearer("x"))
     assert response.status_code == 503
     assert queue.count == 0
@@ -123,11 +117,10 @@ def test_jwks_route_serves_only_the_public_key(tmp_path: Any, queue: Queue) -> N
 
     key = generate_signing_key("RS384", "kid-7")
     private, _ = write_key_files(key, tmp_path)
-    app = Flask(__name__)
-    app.extensions["ms_monitor_settings"] = Settings(
-        backend_private_key_file=private, backend_key_id="kid-7", backend_alg="RS384"
+    app = create_app(
+        Settings(backend_private_key_file=private, backend_key_id="kid-7", backend_alg="RS384"),
+        queue_factory=lambda: queue,
     )
-    register_unattended(app, queue_factory=lambda: queue)
     body = app.test_client().get("/.well-known/jwks.json").json
     assert body is not None
     (jwk,) = body["keys"]

@@ -37,7 +37,7 @@ def test_cohort_loads_twice_without_duplicates_and_evaluates_the_same(fhir: Fhir
     assert all(s.startswith("200") for s in second), sorted(set(second))
 
     for patient in patients:
-        record = read_patient_record(fhir, patient.patient_id, canonical_base="http://example.org")
+        record = read_patient_record(fhir, patient.patient_id, plan=None)
         stored = {(r["resourceType"], r["id"]) for r in record.resources}
         local = {(r["resourceType"], r["id"]) for r in patient.resources}
         assert stored == local, patient.scenario

@@ -1,4 +1,4 @@
-"""read_patient_record_with_fallback: one batch, else parallel searches; plan optional."""
+"""read_patient_record: one batch, else parallel searches; plan optional."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import responses
 
 from smart_app.errors import FhirFatalError
 from smart_app.fhir import FhirClient
-from smart_app.fhir.fallback import read_patient_record_with_fallback
+from smart_app.fhir.patient_record import PlanSystems, read_patient_record
 from smart_app.synthetic import SyntheticPatient
 from tests.web.web_fakes import FakeFhir
 
 BASE = "https://fhir.example/r4"
 CANON = "http://example.org/fhir/ms-monitor"
+PLAN = PlanSystems(careplan=f"{CANON}/careplan-id", task=f"{CANON}/task-id")
 
 
 @pytest.mark.parametrize("refusal", [None, 400, 403, 405, 501])
@@ -22,15 +23,13 @@ def test_batch_or_parallel_read_gives_the_same_record(
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         fake = FakeFhir(BASE, patients, batch_status=refusal)
         fake.install(rsps)
-        read = read_patient_record_with_fallback(
-            FhirClient(BASE, retries=0), "msm-002", canonical_base=CANON
-        )
+        read = read_patient_record(FhirClient(BASE, retries=0), "msm-002", plan=PLAN)
         posts = [c for c in rsps.calls if c.request.method == "POST"]
         gets = [c for c in rsps.calls if c.request.method == "GET"]
     expected = list(patients[1].resources)
     assert read.batched is (refusal is None)
     assert read.plan_readable
-    assert sorted(r["id"] for r in read.record.resources) == sorted(r["id"] for r in expected)
+    assert sorted(r["id"] for r in read.resources) == sorted(r["id"] for r in expected)
     assert len(posts) == 1
     assert len(gets) == (0 if refusal is None else 8)
 
@@ -39,19 +38,15 @@ def test_forbidden_plan_search_is_reported_not_raised(patients: list[SyntheticPa
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         fake = FakeFhir(BASE, patients, batch_status=405, plan_search_status=403)
         fake.install(rsps)
-        read = read_patient_record_with_fallback(
-            FhirClient(BASE, retries=0), "msm-001", canonical_base=CANON
-        )
+        read = read_patient_record(FhirClient(BASE, retries=0), "msm-001", plan=PLAN)
     assert not read.plan_readable
-    assert read.record.existing_plan == ()
+    assert read.existing_plan == ()
 
 
 def test_skipping_the_plan_does_not_search_it(patients: list[SyntheticPatient]) -> None:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         FakeFhir(BASE, patients, batch_status=501).install(rsps)
-        read = read_patient_record_with_fallback(
-            FhirClient(BASE, retries=0), "msm-001", canonical_base=CANON, read_plan=False
-        )
+        read = read_patient_record(FhirClient(BASE, retries=0), "msm-001", plan=None)
         urls = [str(c.request.url) for c in rsps.calls]
     assert not read.plan_readable
     assert not any("/CarePlan" in u or "/Task" in u for u in urls)
@@ -61,7 +56,5 @@ def test_missing_patient_raises_with_outcome(patients: list[SyntheticPatient]) -
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         FakeFhir(BASE, patients).install(rsps)
         with pytest.raises(FhirFatalError, match="not found") as caught:
-            read_patient_record_with_fallback(
-                FhirClient(BASE, retries=0), "nobody", canonical_base=CANON
-            )
+            read_patient_record(FhirClient(BASE, retries=0), "nobody", plan=PLAN)
     assert caught.value.status == 404

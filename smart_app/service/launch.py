@@ -9,30 +9,25 @@ fails for it. When our CarePlan/Tasks cannot be read, the app evaluates without 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from typing import Any
 
-from smart_app.auth.scopes import allowed, can_read, can_write
-from smart_app.domain import (
-    PatientReport,
-    PatientTimeline,
-    PlanChanges,
-    RuleSettings,
-    evaluate_timeline,
-    extract_timeline,
-    plan_transaction,
-)
+from smart_app.auth.scopes import can_read, can_write
+from smart_app.domain import PatientReport, PatientTimeline, PlanChanges
+from smart_app.domain.reads import PLAN_TYPES
 from smart_app.fhir import FhirClient
-from smart_app.fhir.fallback import PatientRead, read_patient_record_with_fallback
-from smart_app.web.provenance import with_provenance
+from smart_app.fhir.patient_record import PatientRecord
+from smart_app.service.context import EvaluationContext
+from smart_app.service.engine import Evaluation
+from smart_app.service.patient_plan import (
+    WriteOutcome,
+    assess_patient,
+    audit_allowed,
+    write_plan,
+)
 
-log = logging.getLogger(__name__)
-audit_log = logging.getLogger("smart_app.audit")
-
-PLAN_RESOURCES = ("CarePlan", "Task")
+PLAN_RESOURCES = PLAN_TYPES
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,29 +45,10 @@ class Dashboard:
     patient: dict[str, Any]
     timeline: PatientTimeline
     report: PatientReport
-    read: PatientRead
+    record: PatientRecord
     changes: PlanChanges
     ability: WriteAbility
     notices: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class WriteOutcome:
-    """What one write did (identifiers of Tasks, never patient data) and the server's answer."""
-
-    written: bool
-    careplan: str
-    created: tuple[str, ...]
-    updated: tuple[str, ...]
-    completed: tuple[str, ...]
-    cancelled: tuple[str, ...]
-    left_alone: tuple[str, ...]
-    unchanged: tuple[str, ...]
-    locations: tuple[str, ...]
-    provenance: bool
-
-    def to_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__slots__}
 
 
 def write_ability(
@@ -121,8 +97,7 @@ def load_dashboard(
     granted: Iterable[str],
     open_server: bool,
     capabilities: dict[str, Any] | None,
-    rules: RuleSettings,
-    as_of: date,
+    context: EvaluationContext,
     for_writing: bool,
 ) -> Dashboard:
     """Read the record, evaluate it and plan the transaction (nothing is written here).
@@ -132,91 +107,41 @@ def load_dashboard(
     scopes = frozenset(granted)
     notices: list[str] = []
     plan_granted = open_server or all(can_read(scopes, r) for r in PLAN_RESOURCES)
-    read = read_patient_record_with_fallback(
-        client, patient_id, canonical_base=rules.canonical_base, read_plan=plan_granted
+    assessed = assess_patient(
+        client, patient_id, context, read_plan=plan_granted, validate=for_writing
     )
-    if not read.plan_readable:
+    record, evaluation = assessed.record, assessed.evaluation
+    if not record.plan_readable:
         notices.append(
             "The existing plan (CarePlan and Tasks) could not be read with this launch's "
             "permissions: the evaluation below does not take it into account."
         )
-    timeline = extract_timeline(list(read.record.resources), as_of=as_of, settings=rules)
-    report = evaluate_timeline(timeline, as_of=as_of, settings=rules)
-    changes = plan_transaction(
-        report,
-        list(read.record.existing_plan),
-        as_of=as_of,
-        settings=rules,
-        validate=for_writing,
-    )
-    patient = read.record.resources[0] if read.record.resources else {}
+    patient = record.resources[0] if record.resources else {}
     return Dashboard(
         patient=patient,
-        timeline=timeline,
-        report=report,
-        read=read,
-        changes=changes,
+        timeline=evaluation.timeline,
+        report=evaluation.report,
+        record=record,
+        changes=evaluation.changes,
         ability=write_ability(scopes, capabilities, open_server=open_server),
         notices=tuple(notices),
     )
 
 
-def provenance_allowed(granted: Iterable[str], *, open_server: bool) -> bool:
-    """Provenance is written with the plan only when the token may create it."""
-    return open_server or allowed(frozenset(granted), "Provenance", "c")
-
-
-def write_plan(
+def write_dashboard_plan(
     client: FhirClient,
     dashboard: Dashboard,
     *,
     fhir_user: str | None,
-    with_audit: bool,
+    granted: Iterable[str],
+    open_server: bool,
     launch_id: str,
 ) -> WriteOutcome:
-    """Send the planned transaction (plus a Provenance) and log who wrote what, without PHI."""
-    changes = dashboard.changes
-    locations: tuple[str, ...] = ()
-    written = False
-    audited = False
-    if changes.bundle is not None:
-        bundle = changes.bundle
-        if with_audit:
-            bundle = with_provenance(bundle, fhir_user=fhir_user, recorded=datetime.now(UTC))
-            audited = len(bundle.get("entry") or []) > len(changes.bundle.get("entry") or [])
-        response = client.transaction(bundle)
-        locations = tuple(
-            str((entry.get("response") or {}).get("location", "")).split("/_history", 1)[0]
-            for entry in response.get("entry") or []
-            if isinstance(entry, dict)
-        )
-        written = True
-    outcome = WriteOutcome(
-        written=written,
-        careplan=changes.careplan,
-        created=changes.created,
-        updated=changes.updated,
-        completed=changes.completed,
-        cancelled=changes.cancelled,
-        left_alone=changes.left_alone,
-        unchanged=changes.unchanged,
-        locations=locations,
-        provenance=audited,
+    """Write the launch's plan as ``fhir_user``, with Provenance when the token may create it."""
+    return write_plan(
+        client,
+        Evaluation(dashboard.timeline, dashboard.report, dashboard.changes),
+        author=fhir_user,
+        audit=audit_allowed(granted, open_server=open_server),
+        label=f"launch:{launch_id}",
     )
-    audit_log.info(
-        "plan write launch=%s agent=%s server=%s written=%s careplan=%s created=%d updated=%d "
-        "completed=%d cancelled=%d left_alone=%d provenance=%s resources=%s",
-        launch_id,
-        fhir_user or "app",
-        client.base_url,
-        written,
-        changes.careplan,
-        len(changes.created),
-        len(changes.updated),
-        len(changes.completed),
-        len(changes.cancelled),
-        len(changes.left_alone),
-        audited,
-        ",".join(loc for loc in locations if loc),
-    )
-    return outcome

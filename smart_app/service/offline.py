@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-from smart_app.domain import RuleSettings, evaluate_patient, group_by_patient, plan_transaction
 from smart_app.errors import InputError
 from smart_app.inputs import load_bundle_resources
-from smart_app.settings import Settings
+from smart_app.service.context import EvaluationContext
+from smart_app.service.engine import evaluate, patients_in, report_only
 
 
 def evaluate_files(
-    paths: Sequence[Path], *, as_of: date, careplan: bool, settings: Settings
+    paths: Sequence[Path], *, careplan: bool, context: EvaluationContext
 ) -> list[dict[str, Any]]:
     """One report (or, with ``careplan``, one transaction Bundle) per patient in the files.
 
@@ -23,17 +22,15 @@ def evaluate_files(
     resources: list[dict[str, Any]] = []
     for path in paths:
         resources.extend(load_bundle_resources(path))
-    per_patient = group_by_patient(resources)
+    per_patient = patients_in(resources)
     if not per_patient:
         raise InputError("the Bundles hold no patient data (no Patient and no subject references)")
-    rules = RuleSettings(canonical_base=settings.canonical_base)
     outputs: list[dict[str, Any]] = []
     for bundle in per_patient.values():
-        report = evaluate_patient(bundle, as_of=as_of, settings=rules)
         if not careplan:
-            outputs.append(report.to_json())
+            outputs.append(report_only(bundle, context).to_json())
             continue
-        changes = plan_transaction(report, [], as_of=as_of, settings=rules)
+        changes = evaluate(bundle, [], context).changes
         outputs.append(
             changes.bundle or {"resourceType": "Bundle", "type": "transaction", "entry": []}
         )

@@ -2,8 +2,9 @@
 
 https://hl7.org/fhir/R4/provenance.html: ``target`` = the resources written, ``recorded`` = now,
 ``agent.who`` = the user who pressed "Write plan" (the SMART ``fhirUser``) or, without one, the app
-itself. It is added by the web/jobs layer (the domain has no clock and no user), and only when the
-transaction writes something: an up-to-date plan gets no Provenance.
+itself (an unattended run). The application service adds it on every write path (a launch,
+``ms-monitor run``, a queue job, a population run; the domain has no clock and no user), and only
+when the transaction writes something: an up-to-date plan gets no Provenance.
 """
 
 from __future__ import annotations

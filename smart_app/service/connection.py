@@ -1,10 +1,13 @@
-"""Build the FHIR client of an unattended run from settings: open server or Backend Services."""
+"""The FHIR client of an unattended run (``ms-monitor run``, a queue job, ``subscribe``).
+
+Either an open server (``none``) or SMART Backend Services (``backend``,
+https://hl7.org/fhir/smart-app-launch/backend-services.html), built from the settings.
+"""
 
 from __future__ import annotations
 
 from smart_app.auth.backend import BackendTokenSource
 from smart_app.auth.jwks import load_signing_key
-from smart_app.domain import RuleSettings
 from smart_app.errors import ConfigurationError
 from smart_app.fhir import FhirClient
 from smart_app.settings import Settings
@@ -42,7 +45,7 @@ def backend_token_source(fhir_base: str, settings: Settings) -> BackendTokenSour
     )
 
 
-def fhir_client(fhir_base: str, *, auth: str, settings: Settings) -> FhirClient:
+def unattended_client(fhir_base: str, *, auth: str, settings: Settings) -> FhirClient:
     """``auth`` is ``none`` (an open server) or ``backend`` (SMART Backend Services)."""
     if auth not in AUTH_MODES:
         raise ConfigurationError(f"auth must be one of {', '.join(AUTH_MODES)}")
@@ -53,7 +56,3 @@ def fhir_client(fhir_base: str, *, auth: str, settings: Settings) -> FhirClient:
         timeout_seconds=settings.http_timeout_seconds,
         retries=settings.http_retries,
     )
-
-
-def rule_settings(settings: Settings) -> RuleSettings:
-    return RuleSettings(canonical_base=settings.canonical_base)

@@ -1,0 +1,76 @@
+"""The one place the application calls the pure engine (smart_app.domain).
+
+Every edge evaluates through these functions with one :class:`EvaluationContext`, so a change of
+the engine's signatures is a change of this module only (docs/clinical-rules.md is the contract).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from smart_app.domain import (
+    PatientReport,
+    PatientTimeline,
+    PlanChanges,
+    evaluate_timeline,
+    extract_timeline,
+    group_by_patient,
+    plan_transaction,
+)
+from smart_app.domain.plan import careplan_system, task_system
+from smart_app.fhir.patient_record import PlanSystems
+from smart_app.service.context import EvaluationContext
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """One patient's timeline, report and the reconciliation of its plan."""
+
+    timeline: PatientTimeline
+    report: PatientReport
+    changes: PlanChanges
+
+
+def plan_systems(context: EvaluationContext) -> PlanSystems:
+    """The identifier systems our CarePlan and Tasks are written (and found again) with."""
+    return PlanSystems(careplan=careplan_system(context.rules), task=task_system(context.rules))
+
+
+def evaluate(
+    resources: Iterable[Mapping[str, Any]] | object,
+    existing_plan: Iterable[dict[str, Any]],
+    context: EvaluationContext,
+    *,
+    validate: bool = True,
+) -> Evaluation:
+    """Extract the timeline, evaluate the rules and reconcile with the plan already written.
+
+    ``validate`` checks the planned resources against the R4B models (needed before a write).
+    """
+    timeline = extract_timeline(
+        resources, as_of=context.as_of, settings=context.rules, terminology=context.terminology
+    )
+    report = evaluate_timeline(timeline, as_of=context.as_of, settings=context.rules)
+    changes = plan_transaction(
+        report,
+        list(existing_plan),
+        as_of=context.as_of,
+        settings=context.rules,
+        validate=validate,
+    )
+    return Evaluation(timeline, report, changes)
+
+
+def report_only(resources: object, context: EvaluationContext) -> PatientReport:
+    """The report without planning (CDS cards, ``ms-monitor evaluate`` without --careplan)."""
+    timeline = extract_timeline(
+        resources, as_of=context.as_of, settings=context.rules, terminology=context.terminology
+    )
+    return evaluate_timeline(timeline, as_of=context.as_of, settings=context.rules)
+
+
+def patients_in(resources: object) -> dict[str, dict[str, Any]]:
+    """Resources of several patients, one collection Bundle per patient."""
+    return group_by_patient(resources)

@@ -1,0 +1,218 @@
+"""The use case every edge shares: read a patient's record, evaluate it, plan, write with audit.
+
+A launch (web), ``ms-monitor run``, a queue job and a population run all go through
+:func:`update_patient_plan` (or its parts), so every path reads with the same reader (batch, or
+parallel searches when the server refuses batch), evaluates with the same context, and writes
+the plan in one transaction with a Provenance (https://hl7.org/fhir/R4/provenance.html) when the
+token may create one. Identifiers only are logged, never patient data.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from smart_app.auth.scopes import allowed
+from smart_app.domain import PatientReport, PlanChanges
+from smart_app.domain.reads import AUDIT_TYPES
+from smart_app.fhir import FhirClient
+from smart_app.fhir.client import ScopedTokenSource
+from smart_app.fhir.patient_record import PatientRecord, read_patient_record, read_plan_only
+from smart_app.service.context import EvaluationContext
+from smart_app.service.engine import Evaluation, evaluate, plan_systems
+from smart_app.service.provenance import with_provenance
+
+audit_log = logging.getLogger("smart_app.audit")
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """A patient's record as read, and its evaluation (nothing written yet)."""
+
+    record: PatientRecord
+    evaluation: Evaluation
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOutcome:
+    """What one write did (identifiers of Tasks, never patient data) and the server's answer."""
+
+    written: bool
+    careplan: str
+    created: tuple[str, ...]
+    updated: tuple[str, ...]
+    completed: tuple[str, ...]
+    cancelled: tuple[str, ...]
+    left_alone: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    locations: tuple[str, ...]
+    provenance: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+def audit_allowed(granted: Iterable[str], *, open_server: bool) -> bool:
+    """Provenance is written with the plan only when the token may create it."""
+    scopes = frozenset(granted)
+    return open_server or all(allowed(scopes, r, "c") for r in AUDIT_TYPES)
+
+
+def client_may_audit(client: FhirClient) -> bool:
+    """For unattended clients: an open server, or a token whose granted scopes allow it."""
+    source = client.token_source
+    if source is None:
+        return True
+    if isinstance(source, ScopedTokenSource):
+        return audit_allowed(source.granted_scopes(), open_server=False)
+    return False
+
+
+def assess_patient(
+    client: FhirClient,
+    patient_id: str,
+    context: EvaluationContext,
+    *,
+    read_plan: bool = True,
+    validate: bool = True,
+) -> Assessment:
+    """Read the record (our plan too when ``read_plan``), evaluate it and plan the transaction."""
+    record = read_patient_record(
+        client, patient_id, plan=plan_systems(context) if read_plan else None
+    )
+    evaluation = evaluate(record.resources, record.existing_plan, context, validate=validate)
+    return Assessment(record, evaluation)
+
+
+def assess_exported_patient(
+    client: FhirClient,
+    patient_id: str,
+    resources: list[dict[str, Any]],
+    context: EvaluationContext,
+) -> Assessment:
+    """The bulk path: clinical resources came from an export; only our plan is read here."""
+    existing = read_plan_only(client, patient_id, plan_systems(context))
+    record = PatientRecord(patient_id, tuple(resources), tuple(existing))
+    return Assessment(record, evaluate(resources, existing, context))
+
+
+def write_plan(
+    client: FhirClient,
+    evaluation: Evaluation,
+    *,
+    author: str | None,
+    audit: bool,
+    label: str,
+) -> WriteOutcome:
+    """Send the planned transaction (plus a Provenance when ``audit``) and log who wrote what.
+
+    ``author`` is the SMART ``fhirUser`` who asked for the write (None: the app itself);
+    ``label`` names the request in the audit log (a launch id, ``run``, a job id).
+    """
+    changes = evaluation.changes
+    locations: tuple[str, ...] = ()
+    written = audited = False
+    if changes.bundle is not None:
+        bundle = changes.bundle
+        if audit:
+            bundle = with_provenance(bundle, fhir_user=author, recorded=datetime.now(UTC))
+            audited = len(bundle.get("entry") or []) > len(changes.bundle.get("entry") or [])
+        response = client.transaction(bundle)
+        locations = tuple(
+            str((entry.get("response") or {}).get("location", "")).split("/_history", 1)[0]
+            for entry in response.get("entry") or []
+            if isinstance(entry, dict)
+        )
+        written = True
+    audit_log.info(
+        "plan write request=%s agent=%s server=%s written=%s careplan=%s created=%d updated=%d "
+        "completed=%d cancelled=%d left_alone=%d provenance=%s resources=%s",
+        label,
+        author or "app",
+        client.base_url,
+        written,
+        changes.careplan,
+        len(changes.created),
+        len(changes.updated),
+        len(changes.completed),
+        len(changes.cancelled),
+        len(changes.left_alone),
+        audited,
+        ",".join(loc for loc in locations if loc),
+    )
+    return WriteOutcome(
+        written=written,
+        careplan=changes.careplan,
+        created=changes.created,
+        updated=changes.updated,
+        completed=changes.completed,
+        cancelled=changes.cancelled,
+        left_alone=changes.left_alone,
+        unchanged=changes.unchanged,
+        locations=locations,
+        provenance=audited,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PatientRun:
+    """What happened for one unattended patient: its evaluation and the write (if any)."""
+
+    patient_id: str
+    evaluation: Evaluation
+    outcome: WriteOutcome | None  # None: nothing to write, or a dry run
+
+    @property
+    def written(self) -> bool:
+        return self.outcome is not None and self.outcome.written
+
+    @property
+    def report(self) -> PatientReport:
+        return self.evaluation.report
+
+    @property
+    def changes(self) -> PlanChanges:
+        return self.evaluation.changes
+
+
+def finish_unattended(
+    client: FhirClient, assessment: Assessment, *, dry_run: bool, label: str
+) -> PatientRun:
+    """Write an assessed plan as the app itself (no user), with Provenance when allowed."""
+    evaluation = assessment.evaluation
+    patient_id = assessment.record.patient_id
+    if evaluation.changes.bundle is None or dry_run:
+        return PatientRun(patient_id, evaluation, None)
+    outcome = write_plan(
+        client, evaluation, author=None, audit=client_may_audit(client), label=label
+    )
+    return PatientRun(patient_id, evaluation, outcome)
+
+
+def update_patient_plan(
+    client: FhirClient,
+    patient_id: str,
+    context: EvaluationContext,
+    *,
+    dry_run: bool = False,
+    label: str = "run",
+) -> PatientRun:
+    """Evaluate ``patient_id`` and bring its plan on the server up to date (unattended paths)."""
+    assessment = assess_patient(client, patient_id, context)
+    return finish_unattended(client, assessment, dry_run=dry_run, label=label)
+
+
+def update_exported_patient_plan(
+    client: FhirClient,
+    patient_id: str,
+    resources: list[dict[str, Any]],
+    context: EvaluationContext,
+    *,
+    dry_run: bool = False,
+) -> PatientRun:
+    """The bulk path: the clinical resources came from an export, our plan from the server."""
+    assessment = assess_exported_patient(client, patient_id, resources, context)
+    return finish_unattended(client, assessment, dry_run=dry_run, label="bulk-run")
