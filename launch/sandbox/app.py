@@ -31,12 +31,14 @@ def create_sandbox_app(
     app_base_url: str | None = None,
     token_lifetime_seconds: int = 3600,
     state: SandboxState | None = None,
+    refuse_batch: bool = False,
 ) -> Flask:
     """The sandbox app.
 
     ``public_base`` is the sandbox origin as the browser and the app reach it (the OAuth issuer;
     the FHIR base is ``{public_base}/fhir``). ``app_base_url`` fills ``{app_base_url}`` in the
-    registered redirect URIs (default: the origin of ``app_launch_url``).
+    registered redirect URIs (default: the origin of ``app_launch_url``). ``refuse_batch``
+    makes the FHIR proxy refuse batch Bundles (405), like an EHR without batch.
     """
     base = app_base_url or _origin(app_launch_url)
     config = SandboxConfig(
@@ -44,6 +46,7 @@ def create_sandbox_app(
         public_base=public_base,
         app_launch_url=app_launch_url,
         token_lifetime_seconds=token_lifetime_seconds,
+        refuse_batch=refuse_batch,
     )
     registry = ClientRegistry.from_file(clients_file or DEFAULT_CLIENTS_FILE, app_base_url=base)
     sandbox_state = state or SandboxState()

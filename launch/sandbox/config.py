@@ -23,6 +23,8 @@ class SandboxConfig:
     fhir_user: str = DEFAULT_FHIR_USER
     smart_style_url: str | None = None
     upstream_timeout_seconds: float = 30.0
+    #: Answer a batch POST with 405, as EHRs without batch do (error injection).
+    refuse_batch: bool = False
 
     @property
     def issuer(self) -> str:

@@ -60,6 +60,8 @@ def create_proxy_blueprint(config: SandboxConfig, state: SandboxState) -> Bluepr
                 headers={"WWW-Authenticate": 'Bearer realm="sandbox", error="invalid_token"'},
             )
         body = _json_body()
+        if config.refuse_batch and not path and _is_batch(body):
+            return _fhir_error(405, "this server does not support batch", code="not-supported")
         try:
             checked = check_request(
                 grant,
@@ -101,6 +103,10 @@ def _grant(state: SandboxState) -> Grant | None:
         return None
     patient = token.context.patient if token.context else None
     return Grant(scopes=frozenset(split_scopes(token.scope)), patient=patient)
+
+
+def _is_batch(body: Any) -> bool:
+    return isinstance(body, dict) and body.get("type") == "batch"
 
 
 def _json_body() -> Any:
