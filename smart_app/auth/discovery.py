@@ -152,6 +152,29 @@ def discover(fhir_base: str, *, session: requests.Session, timeout: float) -> Sm
     return from_capability_statement(fhir_base, statement)
 
 
+def backend_configuration(
+    fhir_base: str, *, session: requests.Session, timeout: float
+) -> tuple[str, frozenset[str]]:
+    """SMART Backend Services: ``token_endpoint`` and ``capabilities`` from the well-known
+    document, which such servers must publish (no authorize endpoint is needed;
+    https://hl7.org/fhir/smart-app-launch/backend-services.html#retrieve-well-knownsmart-configuration)."""
+    url = f"{fhir_base.rstrip('/')}/.well-known/smart-configuration"
+    try:
+        response = session.get(url, headers={"Accept": "application/json"}, timeout=timeout)
+    except requests.RequestException as exc:
+        raise AuthError(f"cannot read {url} ({type(exc).__name__})") from exc
+    if not response.ok:
+        raise AuthError(f"{url} answered HTTP {response.status_code}")
+    try:
+        document: Any = response.json()
+    except ValueError as exc:
+        raise AuthError(f"{url} is not JSON") from exc
+    if not isinstance(document, dict) or not document.get("token_endpoint"):
+        raise AuthError(f"{url} names no token_endpoint")
+    token_url = check_endpoint(document["token_endpoint"], fhir_base, "token_endpoint")
+    return token_url, frozenset(_strings(document.get("capabilities")))
+
+
 def openid_configuration(
     issuer: str, *, session: requests.Session, timeout: float
 ) -> Mapping[str, Any] | None:

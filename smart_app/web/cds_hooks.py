@@ -4,27 +4,23 @@ https://cds-hooks.hl7.org/2.0/: discovery at ``/cds-services`` (with prefetch te
 calls need no FHIR round trip), the CDS client authenticates with a signed JWT
 (https://cds-hooks.hl7.org/2.0/#trusting-cds-clients): an allowlisted ``iss`` whose JWKS we fetch,
 ``aud`` = this endpoint's URL, a ``jti`` never seen before, a live ``exp``, and an asymmetric
-algorithm (never ``none`` or HMAC). Without prefetch the service reads ``fhirServer`` with the
-``fhirAuthorization`` token (or an open server without one).
+algorithm (never ``none`` or HMAC), checked by smart_app.auth.cds_client. Without prefetch the
+service reads ``fhirServer`` with the ``fhirAuthorization`` token (or an open server without one),
+through the application service (smart_app.service.cds).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import threading
-import time
 import uuid
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-import requests
 from flask import Blueprint, Response, request
-from joserfc import jws, jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
 
+from smart_app.auth.cds_client import CdsClientVerifier, ReplayCache
 from smart_app.domain import PatientReport
 from smart_app.errors import AuthError, MsMonitorError
 from smart_app.fhir import FhirClient
@@ -40,116 +36,10 @@ from smart_app.settings import Settings
 log = logging.getLogger(__name__)
 
 SERVICE_ID = "ms-monitor-patient-view"
-ASYMMETRIC_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS384"]
 SOURCE_LABEL = "ms-monitor (benign MS monitoring)"
 SOURCE_URL = "https://www.nice.org.uk/guidance/ng220"
 
-JwksFetcher = Callable[[str], dict[str, Any]]
-
-
-class ReplayCache:
-    """``jti`` values seen, until their token expires (Redis when configured, else memory)."""
-
-    def __init__(self, redis_url: str | None) -> None:
-        self._redis: Any = None
-        if redis_url:
-            from redis import Redis
-
-            self._redis = Redis.from_url(redis_url)
-        self._seen: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def first_use(self, iss: str, jti: str, expires_at: float) -> bool:
-        ttl = max(1, int(expires_at - time.time()) + 1)
-        key = f"ms-monitor:cds-jti:{iss}:{jti}"
-        if self._redis is not None:
-            return bool(self._redis.set(key, b"1", nx=True, ex=ttl))
-        with self._lock:
-            now = time.time()
-            self._seen = {k: v for k, v in self._seen.items() if v > now}
-            if key in self._seen:
-                return False
-            self._seen[key] = now + ttl
-            return True
-
-
-def fetch_jwks(url: str) -> dict[str, Any]:
-    response = requests.get(url, timeout=10, headers={"Accept": "application/json"})
-    response.raise_for_status()
-    document: Any = response.json()
-    if not isinstance(document, dict):
-        raise AuthError(f"{url} is not a JWK Set")
-    return document
-
-
-class CdsClientVerifier:
-    """Checks the CDS client's bearer JWT; JWK Sets are cached per URL for ``cache_seconds``."""
-
-    def __init__(
-        self,
-        allowed: dict[str, str],
-        replay: ReplayCache,
-        *,
-        fetcher: JwksFetcher = fetch_jwks,
-        cache_seconds: float = 300.0,
-    ) -> None:
-        self._allowed = {iss.rstrip("/"): url for iss, url in allowed.items()}
-        self._replay = replay
-        self._fetcher = fetcher
-        self._cache_seconds = cache_seconds
-        self._keys: dict[str, tuple[float, KeySet]] = {}
-
-    def verify(self, token: str, *, audience: str) -> dict[str, Any]:
-        """The verified claims; raises AuthError saying which check failed."""
-        try:
-            unverified = jws.extract_compact(token.encode())  # only to choose the key
-            header = unverified.protected
-            claims_unverified = json.loads(unverified.payload)
-        except (JoseError, ValueError) as exc:
-            raise AuthError("the bearer token is not a JWT") from exc
-        if not isinstance(claims_unverified, dict):
-            raise AuthError("the JWT claims are not a JSON object")
-        alg = str(header.get("alg", ""))
-        if alg not in ASYMMETRIC_ALGORITHMS:
-            raise AuthError(f"JWT algorithm {alg or 'none'} is not accepted")
-        iss = str(claims_unverified.get("iss", "")).rstrip("/")
-        jwks_url = self._allowed.get(iss)
-        if jwks_url is None:
-            raise AuthError("the JWT issuer is not allowlisted")
-        jku = header.get("jku")
-        if jku is not None and jku != jwks_url:
-            raise AuthError("the JWT jku is not the issuer's registered JWKS URL")
-        try:
-            verified = jwt.decode(token, self._key_set(jwks_url), algorithms=[alg])
-        except (JoseError, ValueError) as exc:
-            raise AuthError(f"the JWT signature does not verify ({type(exc).__name__})") from exc
-        claims = dict(verified.claims)
-        self._check_claims(claims, audience=audience)
-        return claims
-
-    def _check_claims(self, claims: dict[str, Any], *, audience: str) -> None:
-        aud = claims.get("aud")
-        audiences = aud if isinstance(aud, list) else [aud]
-        if audience not in audiences:
-            raise AuthError("the JWT aud is not this service's URL")
-        exp, jti = claims.get("exp"), claims.get("jti")
-        if not isinstance(exp, int | float) or exp <= time.time():
-            raise AuthError("the JWT has expired or has no exp")
-        if not isinstance(jti, str) or not jti:
-            raise AuthError("the JWT has no jti")
-        if not self._replay.first_use(str(claims.get("iss")), jti, float(exp)):
-            raise AuthError("the JWT jti was already used (replay)")
-
-    def _key_set(self, url: str) -> KeySet:
-        cached = self._keys.get(url)
-        if cached and cached[0] > time.monotonic():
-            return cached[1]
-        try:
-            keys = KeySet.import_key_set(self._fetcher(url))  # type: ignore[arg-type]
-        except (requests.RequestException, ValueError, JoseError) as exc:
-            raise AuthError(f"cannot load the issuer's JWKS ({type(exc).__name__})") from exc
-        self._keys[url] = (time.monotonic() + self._cache_seconds, keys)
-        return keys
+__all__ = ["SERVICE_ID", "CdsClientVerifier", "ReplayCache", "cards_for", "cds_blueprint"]
 
 
 class _BearerToken:
