@@ -74,7 +74,8 @@ from smart_app.jobs.commands import register_commands  # noqa: E402 - run, subsc
 
 register_commands(main)
 
-try:  # launch/ is dev tooling (the SMART EHR sandbox, the demo); a wheel without it has neither
+try:  # launch/ (the SMART EHR sandbox, the demo) is development tooling outside the wheel:
+    # these two commands exist when ms-monitor runs from a checkout
     from launch.demo.cli import demo
     from launch.sandbox.cli import sandbox
 except ModuleNotFoundError:

@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     app_launch_url: str | None = Field(
         default=None, description="SMART launch URL of ms-monitor, linked from CDS cards."
     )
-    # -- web app (WEB helper) --
+    # -- web app --
     redis_url: str | None = Field(
         default=None, description="Redis for sessions and tokens (several workers); else memory."
     )

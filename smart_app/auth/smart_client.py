@@ -2,7 +2,7 @@
 
 Flow (https://hl7.org/fhir/smart-app-launch/app-launch.html): :meth:`SmartClient.begin` builds
 the authorize URL (PKCE S256 always, ``state`` and ``nonce`` of 256 bits, ``aud`` = FHIR base);
-the WEB layer keeps the :class:`PendingLaunch` server-side and pops it by ``state`` on the
+the web layer keeps the :class:`PendingLaunch` server-side and pops it by ``state`` on the
 callback; :meth:`SmartClient.complete` checks the callback (state, error, RFC 9207 ``iss``),
 exchanges the code with the verifier, validates the id_token and returns a :class:`TokenSet`.
 """
@@ -75,7 +75,7 @@ def _raise_for_token_error(response: requests.Response) -> requests.Response:
 
 
 class SmartClient:
-    """One per registration (WEB keeps them for the app's lifetime: discovery is cached)."""
+    """One per registration (the web runtime keeps them for the app's lifetime: discovery is cached)."""
 
     def __init__(
         self,

@@ -122,7 +122,7 @@ class TokenSet:
 
 @dataclass(frozen=True, slots=True)
 class PendingLaunch:
-    """An authorization request in flight. The WEB layer keeps it server-side under the
+    """An authorization request in flight. The web layer keeps it server-side under the
     browser session, keyed by ``state``, and pops it exactly once on the callback."""
 
     authorize_url: str = field(repr=False)

@@ -4,7 +4,7 @@ Accessibility follows the W3C "SVG with role=img" pattern: ``role="img"`` with `
 pointing at ``<title>`` and ``<desc>`` (https://www.w3.org/WAI/tutorials/images/complex/); the
 dashboard renders the same numbers as a data table next to the chart. The y axis is the full EDSS
 scale 0-10 (Kurtzke 1983) so that slopes are comparable between patients; the benign threshold
-(EDSS 3.0, clinical-rules.md rule C) is drawn as a reference line. Pure: no I/O, no clock.
+(EDSS 3.0, docs/clinical-rules.md rule C) is drawn as a reference line. Pure: no I/O, no clock.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ _SECRET_QUERY = re.compile(r"(/(?:callback|launch|standalone)[^?\s\"]*)\?[^\s\"]
 
 
 def redact_log_text(text: str) -> str:
-    """Drop the query of launch/callback URLs, then any credential (AUTH's :func:`redact`)."""
+    """Drop the query of launch/callback URLs, then any credential (smart_app.auth.redact)."""
     return redact(_SECRET_QUERY.sub(r"\1?[redacted]", text))
 
 
