@@ -75,7 +75,8 @@ def _raise_for_token_error(response: requests.Response) -> requests.Response:
 
 
 class SmartClient:
-    """One per registration (the web runtime keeps them for the app's lifetime: discovery is cached)."""
+    """One per registration (the web runtime keeps them for the app's lifetime: discovery is
+    cached)."""
 
     def __init__(
         self,

@@ -2,8 +2,9 @@
 
 https://hl7.org/fhir/R4/subscription.html: the server POSTs/PUTs the changed resource
 (``payload`` application/fhir+json) to our webhook with the ``header`` we register (a Bearer
-shared secret). One Subscription per type the engine reads (docs/clinical-rules.md, Inputs): EDSS and MRI-finding
-Observations, MR ImagingStudies, relapse Conditions, DMT MedicationRequests/Statements.
+shared secret). One Subscription per type the engine reads (docs/clinical-rules.md, Inputs):
+EDSS and MRI-finding Observations, MR ImagingStudies, relapse Conditions, DMT
+MedicationRequests/Statements.
 Registration is idempotent: a Subscription with the same criteria and endpoint is reused.
 """
 

@@ -3,8 +3,8 @@
 A browser may run several launches at once (two patients in two tabs). Each gets its own random
 ``launch_id`` (in the URL path, never a patient id), its own record and its own TokenSet, and the
 session lists the launch ids it owns: another session asking for the same id gets a 404. The record
-holds the launch context (no tokens: those stay in the token store of smart_app.auth) and one pending message
-to show once (the result of the last write).
+holds the launch context (no tokens: those stay in the token store of smart_app.auth) and one
+pending message to show once (the result of the last write).
 """
 
 from __future__ import annotations
