@@ -17,7 +17,7 @@ WEB_STACK = ("flask", "werkzeug", "authlib", "joserfc", "redis", "rq", "requests
 KEY_SUFFIXES = (".pem", ".key", ".p12", ".jks")
 
 
-def build_wheel(out: Path) -> list[str]:
+def build_wheel(out: Path) -> dict[str, bytes]:
     subprocess.run(
         [
             sys.executable,
@@ -36,11 +36,12 @@ def build_wheel(out: Path) -> list[str]:
     )
     [wheel] = out.glob("ms_monitor-*.whl")
     with zipfile.ZipFile(wheel) as archive:
-        return archive.namelist()
+        return {name: archive.read(name) for name in archive.namelist()}
 
 
 def test_the_wheel_ships_the_product_only(tmp_path: Path) -> None:
-    names = build_wheel(tmp_path)
+    files = build_wheel(tmp_path)
+    names = list(files)
     assert "smart_app/domain/reads.py" in names
     assert "smart_app/web/templates/dashboard.html" in names
     assert any(n.startswith("smart_app/fhir_profiles/") for n in names), "the profiles it reads"
@@ -48,6 +49,7 @@ def test_the_wheel_ships_the_product_only(tmp_path: Path) -> None:
     assert [n for n in names if n.endswith(KEY_SUFFIXES)] == []
     assert [n for n in names if "sandbox" in n or "keys/" in n] == []
     assert [n for n in names if n.startswith(("tests/", "bench/"))] == []
+    assert [n for n, body in files.items() if b"PRIVATE KEY-----" in body] == []
 
 
 def test_importing_the_engine_loads_no_web_stack() -> None:
