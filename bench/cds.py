@@ -13,26 +13,22 @@ import uuid
 from datetime import date
 from typing import Any
 
-from flask import Flask
 from joserfc import jwt
 
 from smart_app.auth.jwks import generate_signing_key, public_jwks
+from smart_app.domain.reads import ENGINE_READS
 from smart_app.settings import Settings
 from smart_app.synthetic import cohort
-from smart_app.web.cds_hooks import SERVICE_ID, CdsClientVerifier, ReplayCache, cds_blueprint
+from smart_app.web.app import create_app
+from smart_app.web.cds_hooks import SERVICE_ID, CdsClientVerifier, ReplayCache
 
 AS_OF = date(2026, 11, 24)
 ISS = "https://ehr.example.org/cds-client"
 JWKS_URL = f"{ISS}/jwks.json"
 ENDPOINT = f"http://localhost/cds-services/{SERVICE_ID}"
 TARGET_P95_MS = 500.0
-_SEARCHES = {
-    "conditions": "Condition",
-    "observations": "Observation",
-    "imaging": "ImagingStudy",
-    "medicationRequests": "MedicationRequest",
-    "medicationStatements": "MedicationStatement",
-}
+#: Prefetch key -> resource type, from the engine's one read list.
+_SEARCHES = {read.prefetch_key: read.resource_type for read in ENGINE_READS}
 
 
 def _prefetch(resources: list[dict[str, Any]]) -> dict[str, Any]:
@@ -53,13 +49,10 @@ def run(calls: int = 500) -> list[tuple[str, str]]:
     verifier = CdsClientVerifier(
         {ISS: JWKS_URL}, ReplayCache(None), fetcher=lambda _url: public_jwks([key])
     )
-    app = Flask(__name__)
-    app.register_blueprint(
-        cds_blueprint(
-            Settings(app_launch_url="https://ms-monitor.example.org/launch", redis_url=None),
-            verifier=verifier,
-            today=lambda: AS_OF,
-        )
+    app = create_app(
+        Settings(app_launch_url="https://ms-monitor.example.org/launch", redis_url=None),
+        cds_verifier=verifier,
+        today=lambda: AS_OF,
     )
     client = app.test_client()
     members = cohort(as_of=AS_OF, patients=100)

@@ -17,7 +17,7 @@ imports the jobs layer. The job is named by its import path, as RQ stores it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from redis import Redis
@@ -25,8 +25,11 @@ from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
+from smart_app.redis_connection import redis_connection
 from smart_app.settings import Settings
 
+#: Gives the patient-update queue (connected on first use).
+QueueFactory = Callable[[], Queue]
 KEY_PREFIX = "ms-monitor"
 #: The RQ job that updates one patient's plan (smart_app.jobs.queue.update_patient).
 UPDATE_JOB = "smart_app.jobs.queue.update_patient"
@@ -46,6 +49,18 @@ class Enqueued:
 
 def patient_queue(connection: Redis, settings: Settings) -> Queue:
     return Queue(settings.queue_name, connection=connection)
+
+
+def lazy_patient_queue(settings: Settings) -> QueueFactory:
+    """The configured queue, connected to Redis on first use (the web app starts without it)."""
+    cache: list[Queue] = []
+
+    def factory() -> Queue:
+        if not cache:
+            cache.append(patient_queue(redis_connection(settings), settings))
+        return cache[0]
+
+    return factory
 
 
 def pending_key(fhir_base: str, patient_id: str) -> str:

@@ -7,25 +7,23 @@ long-lived part is built here once and reached through ``current_app.extensions`
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from datetime import date
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
-from rq import Queue
 
+from smart_app.auth.cds_client import CdsClientVerifier, ReplayCache
 from smart_app.auth.registry import IssuerRegistry
 from smart_app.auth.store import MemoryTokenStore, RedisTokenStore, TokenStore
-from smart_app.redis_connection import redis_connection
-from smart_app.service.updates import patient_queue
+from smart_app.service.updates import QueueFactory, lazy_patient_queue
 from smart_app.settings import Settings
-from smart_app.web import dashboard, evidence, launch
-from smart_app.web.cds_hooks import cds_blueprint
-from smart_app.web.jwks_route import jwks_blueprint
+from smart_app.web import cds_hooks, dashboard, evidence, jwks_route, launch, webhook
 from smart_app.web.launches import LaunchRepository
 from smart_app.web.pages import register_error_pages
 from smart_app.web.runtime import EXTENSION, WebRuntime
 from smart_app.web.security import frame_ancestors, init_security, install_log_redaction
 from smart_app.web.sessions import ServerSessionInterface
-from smart_app.web.webhook import QueueFactory, webhook_blueprint
 
 csrf = CSRFProtect()
 
@@ -43,11 +41,14 @@ def create_app(
     store: TokenStore | None = None,
     registry: IssuerRegistry | None = None,
     queue_factory: QueueFactory | None = None,
+    cds_verifier: CdsClientVerifier | None = None,
+    today: Callable[[], date] = date.today,
 ) -> Flask:
     """Build the app from ``settings`` (read from the environment when None).
 
     ``queue_factory`` gives the patient-update queue of the webhook (default: the configured
-    Redis, connected on first use).
+    Redis, connected on first use); ``cds_verifier`` checks CDS client JWTs (default: the
+    allowlisted issuers of the settings); ``today`` is the as-of date of each evaluation.
     """
     settings = settings or Settings()
     app = Flask(__name__.rsplit(".", 1)[0])  # smart_app.web: its templates and static files
@@ -71,6 +72,11 @@ def create_app(
         store=store,
         registry=registry,
         launches=LaunchRepository(store, ttl_seconds=settings.session_ttl_seconds),
+        cds_verifier=cds_verifier
+        or CdsClientVerifier(settings.cds_allowed_issuers, ReplayCache(settings.redis_url)),
+        patient_queue=queue_factory or lazy_patient_queue(settings),
+        app_jwks=jwks_route.app_jwks(settings),
+        today=today,
     )
     app.session_interface = ServerSessionInterface(store, ttl_seconds=settings.session_ttl_seconds)
     csrf.init_app(app)
@@ -80,27 +86,14 @@ def create_app(
     app.register_blueprint(launch.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(evidence.bp)
+    app.register_blueprint(jwks_route.bp)
     # machine-to-machine POSTs carry no CSRF token: they authenticate by secret or signed JWT
-    webhook = webhook_blueprint(settings, queue_factory or _lazy_queue(settings))
-    cds = cds_blueprint(settings)
-    for blueprint in (webhook, cds):
+    for blueprint in (webhook.bp, cds_hooks.bp):
         app.register_blueprint(blueprint)
         csrf.exempt(blueprint)
-    app.register_blueprint(jwks_blueprint(settings))
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     return app
-
-
-def _lazy_queue(settings: Settings) -> QueueFactory:
-    cache: list[Queue] = []
-
-    def factory() -> Queue:
-        if not cache:
-            cache.append(patient_queue(redis_connection(settings), settings))
-        return cache[0]
-
-    return factory

@@ -14,13 +14,11 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, request
 
-from smart_app.auth.cds_client import CdsClientVerifier, ReplayCache
+from smart_app.auth.cds_client import CdsClientVerifier, ReplayCache  # re-exported
 from smart_app.domain import PatientReport
 from smart_app.errors import AuthError, MsMonitorError
 from smart_app.fhir import FhirClient
@@ -31,7 +29,7 @@ from smart_app.service.cds import (
     report_from_server,
 )
 from smart_app.service.context import evaluation_context
-from smart_app.settings import Settings
+from smart_app.web.runtime import runtime
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +37,9 @@ SERVICE_ID = "ms-monitor-patient-view"
 SOURCE_LABEL = "ms-monitor (benign MS monitoring)"
 SOURCE_URL = "https://www.nice.org.uk/guidance/ng220"
 
-__all__ = ["SERVICE_ID", "CdsClientVerifier", "ReplayCache", "cards_for", "cds_blueprint"]
+__all__ = ["SERVICE_ID", "CdsClientVerifier", "ReplayCache", "bp", "cards_for"]
+
+bp = Blueprint("ms_monitor_cds", __name__)
 
 
 class _BearerToken:
@@ -113,67 +113,57 @@ def _card(
     return card
 
 
-def cds_blueprint(
-    settings: Settings,
-    *,
-    verifier: CdsClientVerifier | None = None,
-    today: Callable[[], date] = date.today,
-) -> Blueprint:
-    blueprint = Blueprint("ms_monitor_cds", __name__)
-    check = verifier or CdsClientVerifier(
-        settings.cds_allowed_issuers, ReplayCache(settings.redis_url)
-    )
+@bp.get("/cds-services")
+def discovery() -> dict[str, Any]:
+    service = {
+        "hook": "patient-view",
+        "id": SERVICE_ID,
+        "title": "Benign MS monitoring",
+        "description": "Overdue MS reviews and MRIs, and MS disease activity needing review.",
+        "prefetch": PREFETCH,
+    }
+    return {"services": [service]}
 
-    @blueprint.get("/cds-services")
-    def discovery() -> dict[str, Any]:
-        service = {
-            "hook": "patient-view",
-            "id": SERVICE_ID,
-            "title": "Benign MS monitoring",
-            "description": "Overdue MS reviews and MRIs, and MS disease activity needing review.",
-            "prefetch": PREFETCH,
-        }
-        return {"services": [service]}
 
-    @blueprint.post(f"/cds-services/{SERVICE_ID}")
-    def patient_view() -> Response:
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            return _json_error(401, "a Bearer JWT is required")
+@bp.post(f"/cds-services/{SERVICE_ID}")
+def patient_view() -> Response:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return _json_error(401, "a Bearer JWT is required")
+    rt = runtime()
+    settings = rt.settings
+    try:
+        rt.cds_verifier.verify(token.strip(), audience=request.base_url)
+    except AuthError as exc:
+        return _json_error(401, str(exc))
+    body: Any = request.get_json(silent=True)
+    if not isinstance(body, dict) or body.get("hook") != "patient-view":
+        return _json_error(400, "expected a patient-view hook request")
+    context = body.get("context") or {}
+    patient_id = context.get("patientId") if isinstance(context, dict) else None
+    if not isinstance(patient_id, str) or not patient_id:
+        return _json_error(400, "context.patientId is required")
+    context = evaluation_context(settings, as_of=rt.today())
+    prefetch = body.get("prefetch")
+    resources = prefetched_resources(prefetch) if isinstance(prefetch, dict) else None
+    if resources is not None:
+        report = report_from_resources(resources, context)
+    else:
+        server = body.get("fhirServer")
+        if not isinstance(server, str) or not server.startswith(("https://", "http://")):
+            return _json_error(412, "prefetch incomplete and no fhirServer to read from")
+        auth = body.get("fhirAuthorization") or {}
+        token_value = auth.get("access_token") if isinstance(auth, dict) else None
+        client = FhirClient(
+            server,
+            token_source=_BearerToken(token_value if isinstance(token_value, str) else None),
+            timeout_seconds=min(settings.http_timeout_seconds, 10.0),
+            retries=0,
+        )
         try:
-            check.verify(token.strip(), audience=request.base_url)
-        except AuthError as exc:
-            return _json_error(401, str(exc))
-        body: Any = request.get_json(silent=True)
-        if not isinstance(body, dict) or body.get("hook") != "patient-view":
-            return _json_error(400, "expected a patient-view hook request")
-        context = body.get("context") or {}
-        patient_id = context.get("patientId") if isinstance(context, dict) else None
-        if not isinstance(patient_id, str) or not patient_id:
-            return _json_error(400, "context.patientId is required")
-        context = evaluation_context(settings, as_of=today())
-        prefetch = body.get("prefetch")
-        resources = prefetched_resources(prefetch) if isinstance(prefetch, dict) else None
-        if resources is not None:
-            report = report_from_resources(resources, context)
-        else:
-            server = body.get("fhirServer")
-            if not isinstance(server, str) or not server.startswith(("https://", "http://")):
-                return _json_error(412, "prefetch incomplete and no fhirServer to read from")
-            auth = body.get("fhirAuthorization") or {}
-            token_value = auth.get("access_token") if isinstance(auth, dict) else None
-            client = FhirClient(
-                server,
-                token_source=_BearerToken(token_value if isinstance(token_value, str) else None),
-                timeout_seconds=min(settings.http_timeout_seconds, 10.0),
-                retries=0,
-            )
-            try:
-                report = report_from_server(client, patient_id, context)
-            except MsMonitorError as exc:
-                log.warning("CDS read of the FHIR server failed: %s", exc)
-                return _json_error(502, "the FHIR server could not be read")
-        cards = cards_for(report, launch_url=settings.app_launch_url, patient_id=patient_id)
-        return Response(json.dumps({"cards": cards}), status=200, mimetype="application/json")
-
-    return blueprint
+            report = report_from_server(client, patient_id, context)
+        except MsMonitorError as exc:
+            log.warning("CDS read of the FHIR server failed: %s", exc)
+            return _json_error(502, "the FHIR server could not be read")
+    cards = cards_for(report, launch_url=settings.app_launch_url, patient_id=patient_id)
+    return Response(json.dumps({"cards": cards}), status=200, mimetype="application/json")

@@ -1,19 +1,24 @@
 """The app's long-lived parts, built once by ``create_app`` and found via ``current_app``.
 
 One :class:`SmartClient` per registration (its discovery result is cached), one token store shared
-by sessions, pending launches, tokens and launch records, and a short cache of each server's
-CapabilityStatement so that a launch costs one FHIR read request, not two.
+by sessions, pending launches, tokens and launch records, a short cache of each server's
+CapabilityStatement so that a launch costs one FHIR read request, not two; and what the
+machine-to-machine blueprints need (the CDS client verifier, the patient-update queue, the app's
+public JWKS). All of it lives under one ``app.extensions`` key.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from flask import current_app
 
+from smart_app.auth.cds_client import CdsClientVerifier
 from smart_app.auth.registry import ClientRegistration, IssuerRegistry
 from smart_app.auth.smart_client import SmartClient
 from smart_app.auth.store import TokenStore
@@ -21,6 +26,7 @@ from smart_app.auth.token_source import LaunchTokenSource
 from smart_app.errors import FhirError
 from smart_app.fhir import FhirClient
 from smart_app.service.context import EvaluationContext, evaluation_context
+from smart_app.service.updates import QueueFactory
 from smart_app.settings import Settings
 from smart_app.web.launches import LaunchRecord, LaunchRepository
 
@@ -36,13 +42,17 @@ class WebRuntime:
     store: TokenStore
     registry: IssuerRegistry
     launches: LaunchRepository
+    cds_verifier: CdsClientVerifier
+    patient_queue: QueueFactory
+    app_jwks: dict[str, Any]
+    today: Callable[[], date] = date.today
     _clients: dict[str, SmartClient] = field(default_factory=dict)
     _capabilities: dict[str, tuple[float, dict[str, Any] | None]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def evaluation_context(self) -> EvaluationContext:
         """One evaluation context per request: today's date, the configured rules."""
-        return evaluation_context(self.settings)
+        return evaluation_context(self.settings, as_of=self.today())
 
     def smart_client(self, registration: ClientRegistration) -> SmartClient:
         with self._lock:

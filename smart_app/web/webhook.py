@@ -13,20 +13,18 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, request
 from redis.exceptions import RedisError
-from rq import Queue
 
 from smart_app.domain.references import patient_of
 from smart_app.service.updates import enqueue_patient_update
-from smart_app.settings import Settings
+from smart_app.web.runtime import runtime
 
 log = logging.getLogger(__name__)
 
-QueueFactory = Callable[[], Queue]
+bp = Blueprint("ms_monitor_webhook", __name__)
 
 
 def _outcome(status: int, text: str, code: str) -> Response:
@@ -48,32 +46,28 @@ def _authorised(secret: str) -> bool:
     return bool(value) and hmac.compare_digest(value.strip().encode(), secret.encode())
 
 
-def webhook_blueprint(settings: Settings, queue_factory: QueueFactory) -> Blueprint:
-    blueprint = Blueprint("ms_monitor_webhook", __name__)
-
-    @blueprint.route("/hooks/fhir", methods=["POST", "PUT"], defaults={"rest": ""})
-    @blueprint.route("/hooks/fhir/<path:rest>", methods=["POST", "PUT"])
-    def receive(rest: str) -> Response:
-        secret, fhir_base = settings.webhook_secret, settings.fhir_base_url
-        if not secret or not fhir_base:
-            return _outcome(503, "the webhook is not configured", "exception")
-        if not _authorised(secret):
-            return _outcome(401, "missing or wrong webhook secret", "login")
-        try:
-            resource: Any = json.loads(request.get_data(cache=False) or b"null")
-        except ValueError:
-            return _outcome(400, "the body is not JSON", "invalid")
-        if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
-            return _outcome(400, "the body is not a FHIR resource", "invalid")
-        patient_id = patient_of(resource)
-        if patient_id is None:
-            return _outcome(422, "the resource names no patient", "invalid")
-        try:
-            queued = enqueue_patient_update(queue_factory(), fhir_base, patient_id)
-        except RedisError as exc:
-            log.error("cannot queue an update: %s", exc)
-            return _outcome(503, "the job queue is unavailable; retry later", "transient")
-        body = {"patient": patient_id, "job": queued.job_id, "coalesced": queued.coalesced}
-        return Response(json.dumps(body), status=202, mimetype="application/json")
-
-    return blueprint
+@bp.route("/hooks/fhir", methods=["POST", "PUT"], defaults={"rest": ""})
+@bp.route("/hooks/fhir/<path:rest>", methods=["POST", "PUT"])
+def receive(rest: str) -> Response:
+    rt = runtime()
+    secret, fhir_base = rt.settings.webhook_secret, rt.settings.fhir_base_url
+    if not secret or not fhir_base:
+        return _outcome(503, "the webhook is not configured", "exception")
+    if not _authorised(secret):
+        return _outcome(401, "missing or wrong webhook secret", "login")
+    try:
+        resource: Any = json.loads(request.get_data(cache=False) or b"null")
+    except ValueError:
+        return _outcome(400, "the body is not JSON", "invalid")
+    if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+        return _outcome(400, "the body is not a FHIR resource", "invalid")
+    patient_id = patient_of(resource)
+    if patient_id is None:
+        return _outcome(422, "the resource names no patient", "invalid")
+    try:
+        queued = enqueue_patient_update(rt.patient_queue(), fhir_base, patient_id)
+    except RedisError as exc:
+        log.error("cannot queue an update: %s", exc)
+        return _outcome(503, "the job queue is unavailable; retry later", "transient")
+    body = {"patient": patient_id, "job": queued.job_id, "coalesced": queued.coalesced}
+    return Response(json.dumps(body), status=202, mimetype="application/json")

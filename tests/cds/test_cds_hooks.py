@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 import responses
-from flask import Flask
 from flask.testing import FlaskClient
 from joserfc import jwt
 from joserfc.jwk import OctKey
@@ -18,11 +17,11 @@ from smart_app.auth.jwks import SigningKey, generate_signing_key, public_jwks
 from smart_app.service.cds import PREFETCH
 from smart_app.settings import Settings
 from smart_app.synthetic import cohort
+from smart_app.web.app import create_app
 from smart_app.web.cds_hooks import (
     SERVICE_ID,
     CdsClientVerifier,
     ReplayCache,
-    cds_blueprint,
 )
 
 AS_OF = date(2026, 11, 24)
@@ -42,9 +41,7 @@ def make_client(fetches: list[str] | None = None) -> FlaskClient:
 
     settings = Settings(app_launch_url=LAUNCH, redis_url=None)
     verifier = CdsClientVerifier({ISS: JWKS_URL}, ReplayCache(None), fetcher=fetcher)
-    app = Flask(__name__)
-    app.register_blueprint(cds_blueprint(settings, verifier=verifier, today=lambda: AS_OF))
-    return app.test_client()
+    return create_app(settings, cds_verifier=verifier, today=lambda: AS_OF).test_client()
 
 
 def client_jwt(
