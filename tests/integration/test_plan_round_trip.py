@@ -17,7 +17,7 @@ import pytest
 
 from smart_app.domain import RuleSettings
 from smart_app.fhir import FhirClient
-from smart_app.jobs.patient_run import evaluate_and_write
+from smart_app.service import update_patient_plan
 from smart_app.service.context import rules_context
 from smart_app.synthetic import cohort, transaction_bundle
 
@@ -56,7 +56,7 @@ def test_plan_is_written_once_and_updated_when_a_new_mri_arrives(fhir: FhirClien
     patient_id, resources = load_fresh_benign_patient(fhir)
 
     before = fhir.request_count
-    first = evaluate_and_write(fhir, patient_id, rules_context(AS_OF, RULES))
+    first = update_patient_plan(fhir, patient_id, rules_context(AS_OF, RULES))
     assert fhir.request_count - before == 2, "one batch read and one transaction"
     assert first.written
     assert first.changes.careplan == "created"
@@ -73,7 +73,7 @@ def test_plan_is_written_once_and_updated_when_a_new_mri_arrives(fhir: FhirClien
     assert careplan["subject"]["reference"] == f"Patient/{patient_id}"
 
     before = fhir.request_count
-    again = evaluate_and_write(fhir, patient_id, rules_context(AS_OF, RULES))
+    again = update_patient_plan(fhir, patient_id, rules_context(AS_OF, RULES))
     assert fhir.request_count - before == 1, "unchanged data: the read, and no write"
     assert not again.written
     assert again.changes.bundle is None
@@ -86,7 +86,7 @@ def test_plan_is_written_once_and_updated_when_a_new_mri_arrives(fhir: FhirClien
     new_mri["started"] = (AS_OF - timedelta(days=3)).isoformat()
     fhir.update(new_mri)
 
-    third = evaluate_and_write(fhir, patient_id, rules_context(AS_OF, RULES))
+    third = update_patient_plan(fhir, patient_id, rules_context(AS_OF, RULES))
     assert third.written
     assert len(third.changes.completed) == 1
     assert len(third.changes.created) == 1
@@ -103,6 +103,6 @@ def test_plan_is_written_once_and_updated_when_a_new_mri_arrives(fhir: FhirClien
     outputs = [o["valueReference"]["reference"] for o in by_status["completed"]["output"]]
     assert outputs == [f"ImagingStudy/{new_mri['id']}"]
 
-    fourth = evaluate_and_write(fhir, patient_id, rules_context(AS_OF, RULES))
+    fourth = update_patient_plan(fhir, patient_id, rules_context(AS_OF, RULES))
     assert not fourth.written
     assert stored_plan(fhir, patient_id) == after

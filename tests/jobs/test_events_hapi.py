@@ -24,9 +24,9 @@ from werkzeug.serving import make_server
 
 from smart_app.domain import RuleSettings, load_terminology
 from smart_app.fhir import FhirClient
-from smart_app.jobs.patient_run import evaluate_and_write
 from smart_app.jobs.queue import enqueue_patient_update
 from smart_app.jobs.subscriptions import register_subscriptions
+from smart_app.service import update_patient_plan
 from smart_app.service.context import rules_context
 from smart_app.settings import Settings
 from smart_app.synthetic import cohort, transaction_bundle
@@ -101,7 +101,7 @@ def test_new_mri_finding_reaches_a_task_through_subscription_webhook_queue_and_w
     queue = Queue(QUEUE, connection=redis_conn)
     time.sleep(3)  # deliveries of the seeding itself
     SimpleWorker([queue], connection=redis_conn).work(burst=True)
-    evaluate_and_write(fhir, patient_id, rules_context(today, RULES))
+    update_patient_plan(fhir, patient_id, rules_context(today, RULES))
     before = task_codes(fhir, patient_id)
     assert "consider-dmt" not in before
 
