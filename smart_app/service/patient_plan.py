@@ -18,6 +18,7 @@ from typing import Any
 from smart_app.auth.scopes import allowed
 from smart_app.domain import PatientReport, PlanChanges
 from smart_app.domain.reads import AUDIT_TYPES
+from smart_app.errors import FhirFatalError
 from smart_app.fhir import FhirClient
 from smart_app.fhir.client import ScopedTokenSource
 from smart_app.fhir.patient_record import PatientRecord, read_patient_record, read_plan_only
@@ -200,8 +201,18 @@ def update_patient_plan(
     dry_run: bool = False,
     label: str = "run",
 ) -> PatientRun:
-    """Evaluate ``patient_id`` and bring its plan on the server up to date (unattended paths)."""
+    """Evaluate ``patient_id`` and bring its plan on the server up to date (unattended paths).
+
+    Unlike a launch, which shows the plan it could not read and lets the clinician decide, an
+    unattended run never writes without knowing the plan already there: an unreadable plan is a
+    failure of that patient (its Tasks would otherwise be planned as if none existed).
+    """
     assessment = assess_patient(client, patient_id, context)
+    if not assessment.record.plan_readable:
+        raise FhirFatalError(
+            f"the CarePlan and Tasks of Patient/{patient_id} could not be read: nothing written",
+            status=403,
+        )
     return finish_unattended(client, assessment, dry_run=dry_run, label=label)
 
 

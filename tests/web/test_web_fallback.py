@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 import responses
 
 from smart_app.errors import FhirFatalError
 from smart_app.fhir import FhirClient
 from smart_app.fhir.patient_record import PlanSystems, read_patient_record
+from smart_app.service import update_patient_plan
+from smart_app.service.context import rules_context
 from smart_app.synthetic import SyntheticPatient
 from tests.web.web_fakes import FakeFhir
 
@@ -58,3 +62,17 @@ def test_missing_patient_raises_with_outcome(patients: list[SyntheticPatient]) -
         with pytest.raises(FhirFatalError, match="not found") as caught:
             read_patient_record(FhirClient(BASE, retries=0), "nobody", plan=PLAN)
     assert caught.value.status == 404
+
+
+def test_an_unattended_run_never_writes_without_reading_the_plan(
+    patients: list[SyntheticPatient],
+) -> None:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        fake = FakeFhir(BASE, patients, batch_status=405, plan_search_status=403)
+        fake.install(rsps)
+        with pytest.raises(FhirFatalError, match="could not be read") as caught:
+            update_patient_plan(
+                FhirClient(BASE, retries=0), "msm-001", rules_context(date(2026, 11, 24))
+            )
+    assert caught.value.status == 403
+    assert fake.transactions == []
