@@ -24,7 +24,7 @@ from smart_app.fhir.patient_record import read_patient_record
 from smart_app.jobs.population import group_member_ids
 from smart_app.jobs.population_run import run_searched
 from smart_app.service.context import rules_context
-from smart_app.service.engine import plan_systems
+from smart_app.service.patient_plan import plan_systems
 from smart_app.synthetic import cohort, transaction_bundle
 
 AS_OF = date(2026, 11, 24)

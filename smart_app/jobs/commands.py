@@ -50,7 +50,8 @@ def run_command(
 ) -> None:
     """Evaluate a population and bring each patient's CarePlan and Tasks up to date."""
     from smart_app.jobs.population_run import run_bulk, run_searched
-    from smart_app.service import evaluation_context, unattended_client
+    from smart_app.service.connection import unattended_client
+    from smart_app.service.context import evaluation_context
 
     if sum((bool(patients), bool(group_id), everyone)) != 1:
         fail("give exactly one of --patient, --group or --all", EXIT_BAD_INPUT)
@@ -95,7 +96,8 @@ def run_command(
 def subscribe_command(fhir_base: str, webhook_url: str, auth: str) -> None:
     """Register (or reuse) the rest-hook Subscriptions that keep plans current."""
     from smart_app.jobs.subscriptions import register_subscriptions
-    from smart_app.service import evaluation_context, unattended_client
+    from smart_app.service.connection import unattended_client
+    from smart_app.service.context import evaluation_context
 
     settings = Settings()
     if not settings.webhook_secret:
@@ -124,7 +126,7 @@ def worker_command(burst: bool, maintenance_interval: int, job_monitoring_interv
     """Run an RQ worker on the patient-update queue (with the retry scheduler)."""
     from rq import Worker
 
-    import smart_app.service  # noqa: F401 - preload the engine before forking
+    import smart_app.service.patient_plan  # noqa: F401 - preload the engine before forking
     from smart_app.jobs.queue import patient_queue, redis_connection
 
     settings = Settings()

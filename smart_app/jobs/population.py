@@ -18,7 +18,7 @@ from smart_app.domain import Terminology
 from smart_app.domain.references import patient_id_of_reference
 from smart_app.errors import FhirError
 from smart_app.fhir import FhirClient
-from smart_app.service import PatientRun
+from smart_app.service.patient_plan import PatientRun
 
 log = logging.getLogger(__name__)
 

@@ -26,11 +26,8 @@ from smart_app.jobs.population import (
     ms_patient_ids,
     run_population,
 )
-from smart_app.service import (
-    EvaluationContext,
-    update_exported_patient_plan,
-    update_patient_plan,
-)
+from smart_app.service.context import EvaluationContext
+from smart_app.service.patient_plan import update_exported_patient_plan, update_patient_plan
 
 
 def run_searched(

@@ -57,7 +57,9 @@ def update_patient(
 
     ``hold_seconds`` (0 in production) lets a test kill the worker in the middle of a job.
     """
-    from smart_app.service import evaluation_context, unattended_client, update_patient_plan
+    from smart_app.service.connection import unattended_client
+    from smart_app.service.context import evaluation_context
+    from smart_app.service.patient_plan import update_patient_plan
 
     job = get_current_job()
     if job is not None:

@@ -1,33 +1,8 @@
 """The application service: the use cases every edge (web, CDS Hooks, CLI, queue worker) calls.
 
 Read a patient's record (one reader, batch or parallel searches), evaluate it with one
-:class:`EvaluationContext`, plan, and write the plan with its Provenance. Only this package calls
-the pure engine (smart_app.domain); the edges stay thin adapters.
+:class:`~smart_app.service.context.EvaluationContext`, plan, and write the plan with its
+Provenance (smart_app.service.patient_plan). Only this package calls the pure engine
+(smart_app.service.engine is the one place); the edges stay thin adapters. Nothing is imported
+here, so ``ms-monitor evaluate`` (smart_app.service.offline) loads no HTTP or OAuth library.
 """
-
-from __future__ import annotations
-
-from smart_app.service.connection import unattended_client
-from smart_app.service.context import EvaluationContext, evaluation_context
-from smart_app.service.patient_plan import (
-    Assessment,
-    PatientRun,
-    WriteOutcome,
-    assess_patient,
-    update_exported_patient_plan,
-    update_patient_plan,
-    write_plan,
-)
-
-__all__ = [
-    "Assessment",
-    "EvaluationContext",
-    "PatientRun",
-    "WriteOutcome",
-    "assess_patient",
-    "evaluation_context",
-    "unattended_client",
-    "update_exported_patient_plan",
-    "update_patient_plan",
-    "write_plan",
-]

@@ -15,7 +15,8 @@ from smart_app.domain.reads import ENGINE_READS, PATIENT_PREFETCH_KEY, PATIENT_T
 from smart_app.fhir import FhirClient, bundle_resources
 from smart_app.fhir.patient_record import read_patient_record
 from smart_app.service.context import EvaluationContext
-from smart_app.service.engine import plan_systems, report_only
+from smart_app.service.engine import report_only
+from smart_app.service.patient_plan import plan_systems
 
 _CONTEXT_PATIENT = "{{context.patientId}}"
 

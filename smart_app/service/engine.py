@@ -20,7 +20,6 @@ from smart_app.domain import (
     plan_transaction,
 )
 from smart_app.domain.plan import careplan_system, task_system
-from smart_app.fhir.patient_record import PlanSystems
 from smart_app.service.context import EvaluationContext
 
 
@@ -33,9 +32,9 @@ class Evaluation:
     changes: PlanChanges
 
 
-def plan_systems(context: EvaluationContext) -> PlanSystems:
+def plan_identifier_systems(context: EvaluationContext) -> tuple[str, str]:
     """The identifier systems our CarePlan and Tasks are written (and found again) with."""
-    return PlanSystems(careplan=careplan_system(context.rules), task=task_system(context.rules))
+    return careplan_system(context.rules), task_system(context.rules)
 
 
 def evaluate(

@@ -21,9 +21,14 @@ from smart_app.domain.reads import AUDIT_TYPES
 from smart_app.errors import FhirFatalError
 from smart_app.fhir import FhirClient
 from smart_app.fhir.client import ScopedTokenSource
-from smart_app.fhir.patient_record import PatientRecord, read_patient_record, read_plan_only
+from smart_app.fhir.patient_record import (
+    PatientRecord,
+    PlanSystems,
+    read_patient_record,
+    read_plan_only,
+)
 from smart_app.service.context import EvaluationContext
-from smart_app.service.engine import Evaluation, evaluate, plan_systems
+from smart_app.service.engine import Evaluation, evaluate, plan_identifier_systems
 from smart_app.service.provenance import with_provenance
 
 audit_log = logging.getLogger("smart_app.audit")
@@ -70,6 +75,12 @@ def client_may_audit(client: FhirClient) -> bool:
     if isinstance(source, ScopedTokenSource):
         return audit_allowed(source.granted_scopes(), open_server=False)
     return False
+
+
+def plan_systems(context: EvaluationContext) -> PlanSystems:
+    """Where the reader finds the plan ms-monitor wrote earlier."""
+    careplan, task = plan_identifier_systems(context)
+    return PlanSystems(careplan=careplan, task=task)
 
 
 def assess_patient(

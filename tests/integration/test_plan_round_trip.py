@@ -17,8 +17,8 @@ import pytest
 
 from smart_app.domain import RuleSettings
 from smart_app.fhir import FhirClient
-from smart_app.service import update_patient_plan
 from smart_app.service.context import rules_context
+from smart_app.service.patient_plan import update_patient_plan
 from smart_app.synthetic import cohort, transaction_bundle
 
 pytestmark = pytest.mark.integration

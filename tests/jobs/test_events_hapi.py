@@ -26,8 +26,8 @@ from smart_app.domain import RuleSettings, load_terminology
 from smart_app.fhir import FhirClient
 from smart_app.jobs.queue import enqueue_patient_update
 from smart_app.jobs.subscriptions import register_subscriptions
-from smart_app.service import update_patient_plan
 from smart_app.service.context import rules_context
+from smart_app.service.patient_plan import update_patient_plan
 from smart_app.settings import Settings
 from smart_app.synthetic import cohort, transaction_bundle
 from smart_app.web.app import create_app

@@ -11,6 +11,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 #: Libraries of the edges; the pure engine must load none of them.
 WEB_STACK = ("flask", "werkzeug", "authlib", "joserfc", "redis", "rq", "requests")
@@ -52,11 +54,15 @@ def test_the_wheel_ships_the_product_only(tmp_path: Path) -> None:
     assert [n for n, body in files.items() if b"PRIVATE KEY-----" in body] == []
 
 
-def test_importing_the_engine_loads_no_web_stack() -> None:
-    probe = (
-        "import smart_app.domain, smart_app.domain.reads, smart_app.domain.references, sys; "
-        f"print(sorted(m for m in {WEB_STACK!r} if m in sys.modules))"
-    )
+@pytest.mark.parametrize(
+    "modules",
+    [
+        "smart_app.domain, smart_app.domain.reads, smart_app.domain.references",
+        "smart_app.service.offline, smart_app.service.context",  # ms-monitor evaluate
+    ],
+)
+def test_importing_the_engine_loads_no_web_stack(modules: str) -> None:
+    probe = f"import {modules}, sys; print(sorted(m for m in {WEB_STACK!r} if m in sys.modules))"
     done = subprocess.run(
         [sys.executable, "-c", probe], check=True, capture_output=True, text=True, cwd=REPO
     )

@@ -10,8 +10,8 @@ import responses
 from smart_app.errors import FhirFatalError
 from smart_app.fhir import FhirClient
 from smart_app.fhir.patient_record import PlanSystems, read_patient_record
-from smart_app.service import update_patient_plan
 from smart_app.service.context import rules_context
+from smart_app.service.patient_plan import update_patient_plan
 from smart_app.synthetic import SyntheticPatient
 from tests.web.web_fakes import FakeFhir
 
