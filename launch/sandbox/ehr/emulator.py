@@ -175,6 +175,8 @@ class Emulator:
         if mr:
             refs = ",".join(f"ImagingStudy/{s['id']}" for s in mr)
             for obs in self._upstream_all("Observation", [("derived-from", refs)]):
+                if shapes.observation(shape, obs) is None:
+                    continue  # not exposed by this vendor: no dangling result reference
                 for ref in obs.get("derivedFrom") or []:
                     target = str(ref.get("reference", "")) if isinstance(ref, dict) else ""
                     results.setdefault(target, []).append(f"Observation/{obs['id']}")
