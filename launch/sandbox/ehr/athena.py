@@ -38,7 +38,9 @@ PROFILE = EhrProfile(
             missing_required=MEDICATION_REQUEST_NEEDS_INTENT,
         ),
         "Medication": TypeRule(frozenset({READ})),
-        "CarePlan": TypeRule(READ_SEARCH, ("patient", "category")),
+        "CarePlan": TypeRule(
+            READ_SEARCH, ("patient", "category"), ignored_params=frozenset({"identifier"})
+        ),
         "Provenance": TypeRule(READ_SEARCH, ("target",)),
         "QuestionnaireResponse": TypeRule(frozenset({READ, CREATE})),
         **rules(READ_SEARCH, ("DocumentReference", "Encounter", "Procedure", "Practitioner")),
