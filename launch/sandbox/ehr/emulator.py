@@ -273,7 +273,7 @@ class Emulator:
         if if_match:
             sent["If-Match"] = if_match
         answer = self._upstream("PUT", f"{rtype}/{rid}", data=json.dumps(body), headers=sent)
-        if answer.status_code == 412:
+        if answer.status_code in (409, 412):  # HAPI says 409 (version conflict) or 412
             stale = outcome("The resource was changed since it was read", "conflict")
             return self._fhir(self.profile.stale_update_status, stale)
         return self._relay_write(answer)
