@@ -484,7 +484,7 @@ FACTS = [
         "GET",
         "Observation?patient={pid}",
         200,
-        ids("{pid}-edss", "{pid}-jcv", "{pid}-mfis-1", "{pid}-mfis-2", "{pid}-t2"),
+        ids("{pid}-edss", "{pid}-jcv", "{pid}-mfis-1", "{pid}-mfis-2", "{pid}-t2", exact=False),
     ),
     Fact(
         "hapi",
