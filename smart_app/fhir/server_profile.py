@@ -106,8 +106,9 @@ class ServerProfile:
 
 
 def search_signature(resource_type: str, names: Iterable[str]) -> str:
-    """``Observation?category&patient``: what a refusal of a search is remembered as."""
-    kept = sorted({n.split(":")[0] for n in names} - RESULT_PARAMS)
+    """``Observation?category``: what a refusal of a search is remembered as (the parameter
+    names; ``patient``, values and result parameters left out)."""
+    kept = sorted({n.split(":")[0] for n in names} - RESULT_PARAMS - {"patient", "subject"})
     return f"{resource_type}?{'&'.join(kept)}" if kept else resource_type
 
 
