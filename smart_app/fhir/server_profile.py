@@ -87,7 +87,9 @@ class ServerProfile:
         source, _, _target = include.partition(":")
         support = self.types.get(source)
         target = include.rsplit(":", 1)[-1].capitalize()
-        return support is not None and include in support.search_includes and self.readable(target)
+        if support is None or not self.readable(target):
+            return False
+        return include in support.search_includes or "*" in support.search_includes
 
     def can_write(self, resource_type: str, interaction: str) -> bool:
         """``create`` or ``update`` declared and granted (no vendor stores an app's CarePlan)."""
@@ -99,7 +101,9 @@ class ServerProfile:
 
     @property
     def uses_batch(self) -> bool:
-        return self.batch and BATCH not in self.refusals
+        """Batch declared (or transaction: HAPI declares only that and answers batch too), and
+        not refused at run time."""
+        return (self.batch or self.transaction) and BATCH not in self.refusals
 
     def refused(self, what: str) -> ServerProfile:
         return replace(self, refusals=self.refusals | {what})

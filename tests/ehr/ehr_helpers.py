@@ -11,7 +11,15 @@ from flask.testing import FlaskClient
 
 from launch.sandbox import create_sandbox_app
 from launch.sandbox.state import SandboxState
-from tests.sandbox.sandbox_helpers import PUBLIC, launch_and_token
+from tests.sandbox.sandbox_helpers import (
+    PUBLIC,
+    authorize,
+    exchange,
+    launch_and_token,
+    new_launch,
+    pkce,
+    redirect_params,
+)
 
 SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
@@ -152,3 +160,15 @@ def ehr_sandbox(fhir_base: str, name: str, patient: str, *, rate_limit: int | No
     client = app.test_client()
     token = launch_and_token(client, state, patient=patient, scope=SCOPES)
     return Ehr(name, state, client, patient, token)
+
+
+def token_at(client: FlaskClient, state: SandboxState, patient: str, fhir_base: str) -> Any:
+    """An EHR launch's token for a sandbox whose FHIR base (``aud``) is ``fhir_base``."""
+    challenge = pkce()
+    launch = new_launch(state, patient)
+    params = redirect_params(
+        authorize(client, scope=SCOPES, launch=launch, challenge=challenge, aud=fhir_base)
+    )
+    answer = exchange(client, params["code"], challenge.verifier)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    return answer.get_json()
