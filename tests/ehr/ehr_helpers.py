@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -26,6 +28,7 @@ LOINC = "http://loinc.org"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 MSOBS = "http://example.org/fhir/ms-monitor/CodeSystem/ms-observation"
 OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+REGISTRATIONS = Path(__file__).resolve().parents[2] / "launch" / "registrations"
 SCOPES = "launch openid fhirUser offline_access patient/*.read patient/*.write"
 
 
@@ -172,3 +175,17 @@ def token_at(client: FlaskClient, state: SandboxState, patient: str, fhir_base: 
     answer = exchange(client, params["code"], challenge.verifier)
     assert answer.status_code == 200, answer.get_data(as_text=True)
     return answer.get_json()
+
+
+def example_entry(name: str) -> dict[str, Any]:
+    """The example's issuer entry, with test credentials in place of its placeholders."""
+    entry: dict[str, Any] = json.loads((REGISTRATIONS / name).read_text())[
+        "ms_monitor_issuer_entry"
+    ]
+    entry.pop("private_key_file", None)
+    entry.pop("client_secret_env", None)
+    if entry["auth_method"] == "private_key_jwt":
+        entry["private_key_pem"] = "test-only-not-a-key"
+    if entry["auth_method"] == "client_secret_basic":
+        entry["client_secret"] = "test-only-secret"
+    return entry

@@ -17,19 +17,19 @@ from werkzeug.serving import make_server
 
 from launch.sandbox import create_sandbox_app
 from launch.sandbox.state import SandboxState
+from smart_app.auth.registry import ClientRegistration
 from smart_app.domain.terminology import default_terminology
 from smart_app.errors import FhirError
 from smart_app.fhir import FhirClient
 from smart_app.fhir.search_plan import SearchPlan, engine_reads_from_terminology, plan_searches
 from smart_app.fhir.server_profile import ServerProfiles, search_signature
 from smart_app.site_config import SiteConfiguration
-from tests.ehr.ehr_helpers import token_at, write_chart
+from tests.ehr.ehr_helpers import example_entry, token_at, write_chart
 
 pytestmark = pytest.mark.integration
 
-EPIC_SITE = SiteConfiguration.from_mapping(
-    {"codes": {"edss": ["urn:oid:1.2.840.114350.1.13.0.1.7.2.707679|3040101234"]}}
-)
+#: The worked Epic registration example's site configuration (launch/registrations/epic.json).
+EPIC_SITE = ClientRegistration.from_mapping(example_entry("epic.json")).site
 
 
 @dataclass
