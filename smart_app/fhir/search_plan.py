@@ -130,7 +130,7 @@ class SearchPlan:
         return "; ".join(parts)
 
 
-def plan_searches(
+def portable_searches(
     profile: ServerProfile, site: SiteConfiguration, reads: EngineReads
 ) -> SearchPlan:
     """The portable search set for ``profile``'s server, the site's codes and the engine's reads."""

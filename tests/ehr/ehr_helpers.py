@@ -41,7 +41,7 @@ def _observation(pid: str, oid: str, category: str, code: tuple[str, str], **val
         "code": {"coding": [{"system": code[0], "code": code[1]}]},
         "subject": {"reference": f"Patient/{pid}"},
         "effectiveDateTime": "2026-03-01",
-        **value,
+        **value,  # may override the date
     }
 
 
@@ -81,6 +81,14 @@ def chart(pid: str) -> list[dict[str, Any]]:
             "laboratory",
             (MSOBS, "jcv-antibody"),
             valueCodeableConcept={"coding": [{"system": SNOMED, "code": "260385009"}]},
+        ),
+        _observation(
+            pid,
+            f"{pid}-jcv-old",
+            "laboratory",
+            (MSOBS, "jcv-antibody"),
+            valueCodeableConcept={"coding": [{"system": SNOMED, "code": "260385009"}]},
+            effectiveDateTime="2025-01-10",
         ),
         _observation(pid, f"{pid}-mfis-1", "survey", (MSOBS, "mfis"), valueInteger=20),
         _observation(pid, f"{pid}-mfis-2", "survey", (MSOBS, "mfis"), valueInteger=25),

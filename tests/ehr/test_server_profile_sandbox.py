@@ -21,7 +21,7 @@ from smart_app.auth.registry import ClientRegistration
 from smart_app.domain.terminology import default_terminology
 from smart_app.errors import FhirError
 from smart_app.fhir import FhirClient
-from smart_app.fhir.search_plan import SearchPlan, engine_reads_from_terminology, plan_searches
+from smart_app.fhir.search_plan import SearchPlan, engine_reads_from_terminology, portable_searches
 from smart_app.fhir.server_profile import ServerProfiles, search_signature
 from smart_app.site_config import SiteConfiguration
 from tests.ehr.ehr_helpers import example_entry, token_at, write_chart
@@ -124,10 +124,10 @@ def test_plan_runs_on_each_emulated_ehr(ehr: str, fhir_base_url: str, patient: s
         site = EPIC_SITE if ehr == "epic" else SiteConfiguration()
         reads = engine_reads_from_terminology(default_terminology())
         granted = running.token["scope"].split()
-        first = plan_searches(profiles.profile_for(client, granted), site, reads)
+        first = portable_searches(profiles.profile_for(client, granted), site, reads)
         _found, refused = run_plan(client, first, patient, profiles)
         assert refused == EXPECTED_REFUSALS[ehr]
-        second = plan_searches(profiles.profile_for(client, granted), site, reads)
+        second = portable_searches(profiles.profile_for(client, granted), site, reads)
         found, refused_again = run_plan(client, second, patient, profiles)
         assert refused_again == []
         assert second.batch is (ehr == "hapi")

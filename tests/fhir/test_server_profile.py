@@ -20,7 +20,7 @@ from smart_app.fhir.search_plan import (
     EngineReads,
     SearchPlan,
     engine_reads_from_terminology,
-    plan_searches,
+    portable_searches,
 )
 from smart_app.fhir.server_profile import (
     ServerProfile,
@@ -66,7 +66,7 @@ def by_purpose(plan: SearchPlan) -> dict[str, list[dict[str, str]]]:
 
 @pytest.mark.parametrize("name", ["us-core", "epic", "oracle", "athena"])
 def test_every_vendor_gets_the_us_core_searches(name: str) -> None:
-    plan = plan_searches(profile(name), SiteConfiguration(), reads())
+    plan = portable_searches(profile(name), SiteConfiguration(), reads())
     searches = by_purpose(plan)
     assert searches["Condition:diagnosis"] == [{}]
     (category,) = searches["Observation:observations-by-category"]
@@ -104,7 +104,7 @@ def test_epic_profile_parallel_with_includes_and_site_codes() -> None:
     assert not epic.can_write("CarePlan", "create")
     assert not epic.can_write("Task", "create")
     assert epic.types["Observation"].conditional_create is False
-    plan = plan_searches(epic, EPIC_SITE, reads())
+    plan = portable_searches(epic, EPIC_SITE, reads())
     searches = by_purpose(plan)
     assert searches["MedicationRequest:medications"][0]["_include"] == (
         "MedicationRequest:medication"
@@ -127,7 +127,7 @@ def test_epic_profile_parallel_with_includes_and_site_codes() -> None:
 
 def test_oracle_declares_batch_until_refused_and_lacks_imaging_and_task() -> None:
     oracle = profile("oracle")
-    plan = plan_searches(oracle, SiteConfiguration(), reads())
+    plan = portable_searches(oracle, SiteConfiguration(), reads())
     assert plan.batch is True
     assert "_include" not in by_purpose(plan)["MedicationRequest:medications"][0]
     assert {u.resource_type for u in plan.unavailable} == {"ImagingStudy", "MedicationStatement"}
@@ -135,7 +135,7 @@ def test_oracle_declares_batch_until_refused_and_lacks_imaging_and_task() -> Non
     assert plan.summary().endswith(
         "ImagingStudy not offered by this server; MedicationStatement not offered by this server"
     )
-    refused = plan_searches(oracle.refused("batch"), SiteConfiguration(), reads())
+    refused = portable_searches(oracle.refused("batch"), SiteConfiguration(), reads())
     assert refused.batch is False
     assert refused.summary().startswith(f"read {len(refused.searches)} searches in parallel")
 
@@ -148,7 +148,7 @@ def test_remembered_refusals_drop_a_type_or_a_search() -> None:
     from dataclasses import replace
 
     epic = replace(epic, refusals=cache.refusals(CONFIG.fhir_base))
-    plan = plan_searches(epic, SiteConfiguration(), reads())
+    plan = portable_searches(epic, SiteConfiguration(), reads())
     searches = by_purpose(plan)
     assert "ImagingStudy:imagingStudy" not in searches
     assert "Observation:observations-by-category" not in searches
@@ -167,7 +167,7 @@ def test_refusals_expire_with_the_ttl() -> None:
 
 def test_scopes_decide_what_is_readable() -> None:
     narrow = profile("us-core", ("launch", "patient/Condition.rs", "patient/Observation.read"))
-    plan = plan_searches(narrow, SiteConfiguration(), reads())
+    plan = portable_searches(narrow, SiteConfiguration(), reads())
     assert {s.resource_type for s in plan.searches} == {"Condition", "Observation"}
     reasons = {u.resource_type: u.reason for u in plan.unavailable}
     assert reasons["MedicationRequest"] == "not-granted"

@@ -148,3 +148,27 @@ def test_statements_match_the_vendor_tables() -> None:
             codes = {i["code"] for i in declared[rtype]["interaction"]}
             assert codes == set(rule.interactions), rtype
         json.dumps(statement)  # serialisable as is
+
+
+def test_page_sizes_follow_the_vendor_caps_and_defaults() -> None:
+    from launch.sandbox.ehr.paging import page_size
+
+    oracle, epic = PROFILES["oracle"], PROFILES["epic"]
+    observation = oracle.types["Observation"]
+    assert page_size(oracle, observation, [("_count", "500")], 900) == 200
+    assert page_size(oracle, observation, [], 900) == 50
+    assert page_size(oracle, oracle.types["DiagnosticReport"], [("_count", "150")], 900) == 100
+    assert page_size(oracle, oracle.types["Condition"], [("_count", "10")], 900) == 900
+    assert page_size(epic, epic.types["Observation"], [("_count", "1000")], 5000) == 1000
+
+
+def test_oracle_advertises_only_v2_system_scopes(client: FlaskClient, state: SandboxState) -> None:
+    assert (
+        "system/*.read"
+        in client.get("/.well-known/smart-configuration").get_json()["scopes_supported"]
+    )
+    state.switch_ehr("oracle")
+    scopes = client.get("/fhir/.well-known/smart-configuration").get_json()["scopes_supported"]
+    assert "system/*.rs" in scopes
+    assert "system/*.read" not in scopes
+    assert "patient/*.read" in scopes

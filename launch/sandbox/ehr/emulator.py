@@ -20,7 +20,14 @@ from flask import Response
 from launch.sandbox.access import Grant, visible
 from launch.sandbox.ehr import shapes
 from launch.sandbox.ehr.matching import APPLIED_HERE, RESULT_PARAMS, select
-from launch.sandbox.ehr.paging import PAGE_PARAM, HeldPage, PageStore, page_token, searchset
+from launch.sandbox.ehr.paging import (
+    PAGE_PARAM,
+    HeldPage,
+    PageStore,
+    page_size,
+    page_token,
+    searchset,
+)
 from launch.sandbox.ehr.profile import CREATE, READ, SEARCH, UPDATE, EhrProfile, Refusal
 from launch.sandbox.ehr.render import FHIR_JSON, outcome, refusal_response
 
@@ -116,18 +123,9 @@ class Emulator:
             meds = {m["id"]: m for m in self._included_medications(found)}
             entries += [self._entry(m, "include") for m in meds.values() if visible(grant, m)]
         outcomes = self._outcomes(rule.search_params, names, bool(found))
-        size = self._page_size(rule.count_cap, rule.unpaged, query, len(entries))
+        size = page_size(self.profile, rule, query, len(entries))
         page = HeldPage(rtype, tuple(entries), 0, size, patient, 0.0)
         return self._json(searchset(self.profile, self._pages, self._fhir_base, page, outcomes))
-
-    def _page_size(
-        self, cap: int | None, unpaged: bool, query: list[tuple[str, str]], total: int
-    ) -> int:
-        if unpaged:
-            return max(total, 1)
-        asked = next((v for k, v in query if k == "_count"), "")
-        size = int(asked) if asked.isdigit() and int(asked) > 0 else self.profile.default_count
-        return min(size, cap) if cap else size
 
     def _outcomes(self, declared: tuple[str, ...], names: set[str], found: bool) -> list[Resource]:
         if not self.profile.outcome_entries:

@@ -67,6 +67,7 @@ PROFILE = EhrProfile(
     stale_update_status=409,
     token_lifetime_seconds=570,
     rotate_refresh_tokens=False,
+    v1_system_scopes=False,
     shapes=Shapes(
         edss_coding=None,  # a PowerForm EDSS is probably not exposed (unverified)
         observation_categories=frozenset({"vital-signs", "laboratory", "social-history"}),
@@ -82,7 +83,7 @@ PROFILE = EhrProfile(
         "_count capped (Observation 200, DiagnosticReport 100), default 50; no Bundle.total",
         "next links -pageContext=...&-pageDirection=NEXT; Condition may be one unpaged page",
         "create: 201, empty body, Location and ETag; update needs If-Match (428), stale 409",
-        "access tokens live 570 s; refresh tokens are not rotated",
+        "access tokens live 570 s; refresh tokens are not rotated; system scopes in v2 only",
         "only vital-signs, laboratory and social-history Observations (no EDSS exposed)",
         "MRI as radiology DiagnosticReports; RxNorm medicationCodeableConcept + local synonym",
     ),

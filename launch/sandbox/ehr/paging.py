@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from launch.sandbox.ehr.profile import EhrProfile
+from launch.sandbox.ehr.profile import EhrProfile, TypeRule
 
 PAGE_PARAM = {"epic": "sessionID", "oracle": "-pageContext", "athena": "cursor", "opaque": "_page"}
 PAGE_LIFETIME_SECONDS = 600
@@ -56,6 +56,16 @@ class PageStore:
     def take(self, token: str) -> HeldPage | None:
         with self._lock:
             return self._pages.get(token)
+
+
+def page_size(profile: EhrProfile, rule: TypeRule, query: list[tuple[str, str]], total: int) -> int:
+    """Entries per page: ``_count`` as a hint, the vendor's default without it, never above the
+    type's cap (Oracle: Observation 200); everything at once for an unpaged type."""
+    if rule.unpaged:
+        return max(total, 1)
+    asked = next((v for k, v in query if k == "_count"), "")
+    size = int(asked) if asked.isdigit() and int(asked) > 0 else profile.default_count
+    return min(size, rule.count_cap) if rule.count_cap else size
 
 
 def page_token(profile: EhrProfile, params: list[tuple[str, str]]) -> str | None:

@@ -111,7 +111,7 @@ class EhrProfile:
     stale_update_status: int = 412
     token_lifetime_seconds: int | None = None
     rotate_refresh_tokens: bool = True
-    smart_capabilities: tuple[str, ...] | None = None
+    v1_system_scopes: bool = True  # SMART v1 ``system/*.read`` accepted (Oracle: v2 only)
     shapes: Shapes = field(default_factory=Shapes)
     facts: tuple[str, ...] = ()
 
