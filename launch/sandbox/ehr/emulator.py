@@ -74,7 +74,7 @@ class Emulator:
         parts = [p for p in path.strip("/").split("/") if p]
         if not parts:
             refusal = self.profile.batch_refusal
-            return refusal_response(refusal) if refusal else self._fhir(405, outcome("", "x"))
+            return refusal_response(refusal or self.profile.unsupported_write)
         rtype = parts[0]
         rule = self.profile.rule(rtype)
         if rule is None:
