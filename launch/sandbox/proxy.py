@@ -20,6 +20,7 @@ from launch.sandbox.ehr import EhrProfile
 from launch.sandbox.ehr.capability import capability_statement
 from launch.sandbox.ehr.emulator import Emulator
 from launch.sandbox.ehr.paging import PageStore
+from launch.sandbox.ehr.profile import Refusal
 from launch.sandbox.ehr.render import FHIR_XML, refusal_response, to_xml
 from launch.sandbox.scopes import split_scopes
 from launch.sandbox.state import SandboxState
@@ -107,6 +108,9 @@ def create_proxy_blueprint(config: SandboxConfig, state: SandboxState) -> Bluepr
                 fetch_existing=fetch_existing,
             )
         except Refused as refused:
+            if refused.status == 403 and profile.scope_refusal == "json":
+                kind = Refusal(403, "json", str(refused), code="insufficient_scope")
+                return refusal_response(kind)
             return _fhir_error(refused.status, str(refused))
         sent = {h: request.headers[h] for h in FORWARDED_HEADERS if h in request.headers}
         return emulator(profile).handle(

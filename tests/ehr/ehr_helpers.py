@@ -158,7 +158,14 @@ class Ehr:
         }
 
 
-def ehr_sandbox(fhir_base: str, name: str, patient: str, *, rate_limit: int | None = None) -> Ehr:
+def ehr_sandbox(
+    fhir_base: str,
+    name: str,
+    patient: str,
+    *,
+    rate_limit: int | None = None,
+    scope: str | None = None,
+) -> Ehr:
     state = SandboxState()
     app = create_sandbox_app(
         fhir_base,
@@ -169,7 +176,7 @@ def ehr_sandbox(fhir_base: str, name: str, patient: str, *, rate_limit: int | No
         rate_limit_per_minute=rate_limit,
     )
     client = app.test_client()
-    token = launch_and_token(client, state, patient=patient, scope=SCOPES)
+    token = launch_and_token(client, state, patient=patient, scope=scope or SCOPES)
     return Ehr(name, state, client, patient, token)
 
 

@@ -24,6 +24,7 @@ class Fact:
     check: Check | None = None
     body: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    scope: str | None = None  # the launch's scopes, when not the usual read + write
 
 
 def html(response: TestResponse, _ehr: Ehr) -> None:
@@ -128,6 +129,11 @@ def no_results_outcome(response: TestResponse, _ehr: Ehr) -> None:
     (issue_holder,) = resources(response, "outcome")
     assert issue_holder["issue"][0]["details"]["coding"][0]["code"] == "4101"
     assert resources(response) == []
+
+
+def insufficient_scope(response: TestResponse, _ehr: Ehr) -> None:
+    assert response.content_type == "application/json"
+    assert response.get_json()["error"] == "insufficient_scope"
 
 
 def xml(response: TestResponse, _ehr: Ehr) -> None:

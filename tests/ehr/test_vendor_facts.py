@@ -33,7 +33,7 @@ def _fill(value: Any, pid: str) -> Any:
 
 @pytest.mark.parametrize("fact", FACTS, ids=[f"{f.ehr}: {f.fact}" for f in FACTS])
 def test_vendor_fact(fact: Fact, fhir_base_url: str, patient: str) -> None:
-    ehr = ehr_sandbox(fhir_base_url, fact.ehr, patient)
+    ehr = ehr_sandbox(fhir_base_url, fact.ehr, patient, scope=fact.scope)
     headers = ehr.headers(**fact.headers)
     path = f"/fhir/{_fill(fact.path, patient)}".rstrip("/")
     body = _fill(fact.body, patient) if fact.body is not None else None

@@ -133,7 +133,7 @@ class Emulator:
         issues = []
         known = {*declared, *RESULT_PARAMS, "patient", "subject", "_id"}
         for name in sorted(names - known - set(PAGE_PARAM.values())):
-            issues.append(outcome(f"Parameter {name} was ignored.", "informational", "warning"))
+            issues.append(outcome(f"Parameter {name} was ignored.", "informational", "information"))
         if not found:
             issues.append(outcome("No resources found.", "informational", "information", "4101"))
         return [{"resource": o, "search": {"mode": "outcome"}} for o in issues]

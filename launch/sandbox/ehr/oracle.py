@@ -68,6 +68,7 @@ PROFILE = EhrProfile(
     token_lifetime_seconds=570,
     rotate_refresh_tokens=False,
     v1_system_scopes=False,
+    scope_refusal="json",
     shapes=Shapes(
         edss_coding=None,  # a PowerForm EDSS is probably not exposed (unverified)
         observation_categories=frozenset({"vital-signs", "laboratory", "social-history"}),
@@ -84,6 +85,7 @@ PROFILE = EhrProfile(
         "next links -pageContext=...&-pageDirection=NEXT; Condition may be one unpaged page",
         "create: 201, empty body, Location and ETag; update needs If-Match (428), stale 409",
         "access tokens live 570 s; refresh tokens are not rotated; system scopes in v2 only",
+        "a request beyond the granted scopes: 403 with a non-FHIR JSON body (insufficient_scope)",
         "only vital-signs, laboratory and social-history Observations (no EDSS exposed)",
         "MRI as radiology DiagnosticReports; RxNorm medicationCodeableConcept + local synonym",
     ),

@@ -112,6 +112,8 @@ class EhrProfile:
     token_lifetime_seconds: int | None = None
     rotate_refresh_tokens: bool = True
     v1_system_scopes: bool = True  # SMART v1 ``system/*.read`` accepted (Oracle: v2 only)
+    #: how a request beyond the granted scopes is refused (Oracle: non-FHIR JSON)
+    scope_refusal: BodyKind = "fhir"
     shapes: Shapes = field(default_factory=Shapes)
     facts: tuple[str, ...] = ()
 
