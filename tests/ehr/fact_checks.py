@@ -136,6 +136,14 @@ def insufficient_scope(response: TestResponse, _ehr: Ehr) -> None:
     assert response.get_json()["error"] == "insufficient_scope"
 
 
+def ignored_parameter(response: TestResponse, ehr: Ehr) -> None:
+    assert {r["id"] for r in resources(response)} == {f"{ehr.patient}-ms"}
+    (issue_holder,) = resources(response, "outcome")
+    issue = issue_holder["issue"][0]
+    assert issue["severity"] == "information"
+    assert issue["diagnostics"] == "Parameter onset-info was ignored."
+
+
 def xml(response: TestResponse, _ehr: Ehr) -> None:
     assert response.content_type == "application/fhir+xml"
     assert response.get_data(as_text=True).startswith("<?xml")

@@ -13,6 +13,7 @@ from tests.ehr.fact_checks import (
     foreign_plans_despite_identifier,
     html,
     ids,
+    ignored_parameter,
     insufficient_scope,
     medications_by_reference,
     no_results_outcome,
@@ -135,6 +136,15 @@ FACTS = [
         200,
         no_results_outcome,
     ),
+    Fact(
+        "epic",
+        "unknown parameters ignored, with an information issue",
+        "GET",
+        "Condition?patient={pid}&onset-info=x",
+        200,
+        ignored_parameter,
+    ),
+    Fact("epic", "Medication read by id", "GET", "Medication/rxnorm-354770", 200),
     Fact(
         "epic",
         "XML without Accept",

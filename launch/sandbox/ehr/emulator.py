@@ -143,13 +143,15 @@ class Emulator:
     ) -> list[Resource]:
         """The vendor-shaped resources of ``rtype`` for the search, before the applied filters."""
         shape = self.profile.shapes
+        # HAPI gets the declared parameters the emulator does not apply itself; undeclared ones
+        # are ignored, as the vendors do (Epic says so in an OperationOutcome entry).
+        declared = {*self.profile.types[rtype].search_params, "patient", "subject", "_id"}
         passed = [
             (k, v)
             for k, v in query
-            if rtype == "Patient"
-            or (k.split(":")[0] not in APPLIED_HERE and k not in RESULT_PARAMS)
+            if k.split(":")[0] in declared
+            and (rtype == "Patient" or k.split(":")[0] not in APPLIED_HERE)
         ]
-        passed = [(k, v) for k, v in passed if k != "_count"]
         own = list(self._upstream_all(rtype, passed))
         if rtype == "Observation":
             return [o for o in (shapes.observation(shape, r) for r in own) if o is not None]
@@ -193,8 +195,15 @@ class Emulator:
         return wanted
 
     def _medication(self, med_id: str) -> Resource | None:
+        """A Medication an order referenced (remembered when the order was served); an RxNorm
+        one also before that, with its code only."""
         with self._lock:
-            return self._medications.get(med_id)
+            found = self._medications.get(med_id)
+        if found is None and med_id.startswith("rxnorm-"):
+            code = med_id.removeprefix("rxnorm-")
+            concept = {"coding": [{"system": shapes.RXNORM, "code": code}]}
+            return shapes.medication(concept)
+        return found
 
     # -- read -----------------------------------------------------------------------------------
     def _read(self, grant: Grant, rtype: str, rid: str) -> Response:
@@ -297,8 +306,7 @@ class Emulator:
             "GET", rtype, params=[*params, ("_count", UPSTREAM_PAGE)], headers={"Accept": FHIR_JSON}
         )
         while True:
-            if answer.status_code != 200:
-                return
+            answer.raise_for_status()  # the proxy answers 502: HAPI failed, not the vendor rule
             bundle = answer.json()
             for entry in bundle.get("entry") or []:
                 resource = entry.get("resource")

@@ -31,6 +31,7 @@ CPT_LOWER_EXTREMITY_JOINT_MRI = (codes.CPT, "73721", "MRI joint of lower extremi
 FOREIGN_APP_CANONICAL = "http://other-app.example/fhir"
 MS_MONITOR_CANONICAL = "http://example.org/fhir/ms-monitor"
 
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 REPORT_PREFIX = "rad-"
 STATEMENT_PREFIX = "ms-"
 FOREIGN_PREFIX = "other-app-"
@@ -118,7 +119,7 @@ def _instant(value: str) -> str:
 
 def medication_id(concept: dict[str, Any]) -> str:
     for coding in _codings(concept):
-        if coding.get("system") == "http://www.nlm.nih.gov/research/umls/rxnorm":
+        if coding.get("system") == RXNORM:
             return f"rxnorm-{coding.get('code')}"
     digest = hashlib.sha256(str(concept.get("text", "")).encode()).hexdigest()[:12]
     return f"text-{digest}"
