@@ -32,13 +32,17 @@ def create_sandbox_app(
     token_lifetime_seconds: int = 3600,
     state: SandboxState | None = None,
     refuse_batch: bool = False,
+    ehr: str | None = None,
+    rate_limit_per_minute: int | None = None,
 ) -> Flask:
     """The sandbox app.
 
     ``public_base`` is the sandbox origin as the browser and the app reach it (the OAuth issuer;
     the FHIR base is ``{public_base}/fhir``). ``app_base_url`` fills ``{app_base_url}`` in the
-    registered redirect URIs (default: the origin of ``app_launch_url``). ``refuse_batch``
-    makes the FHIR proxy refuse batch Bundles (405), like an EHR without batch.
+    registered redirect URIs (default: the origin of ``app_launch_url``). ``ehr`` is the EHR the
+    sandbox behaves as (:mod:`launch.sandbox.ehr`; default ``hapi``: HAPI itself), optionally
+    rate-limited to ``rate_limit_per_minute`` FHIR requests. ``refuse_batch`` makes the FHIR proxy
+    refuse batch Bundles (405), like an EHR without batch, whatever the ``ehr``.
     """
     base = app_base_url or _origin(app_launch_url)
     config = SandboxConfig(
@@ -50,6 +54,8 @@ def create_sandbox_app(
     )
     registry = ClientRegistry.from_file(clients_file or DEFAULT_CLIENTS_FILE, app_base_url=base)
     sandbox_state = state or SandboxState()
+    if ehr is not None or rate_limit_per_minute is not None:
+        sandbox_state.switch_ehr(ehr or sandbox_state.ehr, rate_limit_per_minute)
     server = SmartServer(config, registry, sandbox_state, SigningKey())
 
     app = Flask(__name__)

@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 
 from launch.sandbox.app import DEFAULT_APP_BASE_URL
+from launch.sandbox.ehr import EHR_NAMES
+from launch.sandbox.ehr.ratelimit import parse_rate
 
 
 @click.command("sandbox")
@@ -39,6 +41,19 @@ from launch.sandbox.app import DEFAULT_APP_BASE_URL
     show_default=True,
     help="Access token lifetime in seconds.",
 )
+@click.option(
+    "--ehr",
+    type=click.Choice(EHR_NAMES),
+    default="hapi",
+    show_default=True,
+    help="The EHR the FHIR proxy behaves as (hapi: HAPI itself).",
+)
+@click.option(
+    "--rate-limit",
+    default=None,
+    metavar="N/min",
+    help="Answer 429 with Retry-After after N FHIR requests in a minute.",
+)
 def sandbox(
     port: int,
     fhir_upstream: str,
@@ -46,8 +61,14 @@ def sandbox(
     app_launch_url: str | None,
     clients_file: Path | None,
     token_lifetime: int,
+    ehr: str,
+    rate_limit: str | None,
 ) -> None:
     """Run the local SMART EHR sandbox in front of HAPI FHIR (dev only, auto-approves)."""
+    try:
+        per_minute = parse_rate(rate_limit) if rate_limit else None
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--rate-limit") from None
     from werkzeug.serving import run_simple
 
     from launch.sandbox.app import create_sandbox_app
@@ -61,9 +82,13 @@ def sandbox(
         public_base=public_base,
         app_base_url=base,
         token_lifetime_seconds=token_lifetime,
+        ehr=ehr,
+        rate_limit_per_minute=per_minute,
     )
     click.echo(f"Sandbox EHR:       {public_base}/ehr")
     click.echo(f"FHIR base (iss):   {public_base}/fhir")
     click.echo(f"Discovery:         {public_base}/fhir/.well-known/smart-configuration")
     click.echo(f"Upstream HAPI:     {fhir_upstream}")
+    limit = f", {per_minute} requests/min" if per_minute else ""
+    click.echo(f"Behaves as:        {ehr}{limit}")
     run_simple("127.0.0.1", port, app, threaded=True, use_reloader=False)

@@ -2,7 +2,8 @@
 
 Like the public SMART launcher (https://launch.smarthealthit.org), the options inject errors:
 deny a scope, make tokens expire after a few seconds, make the token endpoint refuse the client,
-or require a public or confidential client.
+or require a public or confidential client. The EHR switch makes the whole sandbox behave as
+another EHR (:mod:`launch.sandbox.ehr`) from that launch on, optionally rate-limited.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from flask import Blueprint, current_app, render_template, request
 
 from launch.sandbox.clients import Flags
 from launch.sandbox.config import SandboxConfig
+from launch.sandbox.ehr import PROFILES
+from launch.sandbox.ehr.ratelimit import parse_rate
 from launch.sandbox.oauth_views import PATIENT_ID
 from launch.sandbox.patients import list_patients, read_patient
 from launch.sandbox.scopes import split_scopes
@@ -43,6 +46,9 @@ def create_launcher_blueprint(config: SandboxConfig, state: SandboxState) -> Blu
             query=query,
             config=config,
             client_types=CLIENT_TYPES,
+            profiles=PROFILES.values(),
+            current=state.profile(),
+            rate_limit=state.rate_limit.per_minute if state.rate_limit else None,
         )
 
     @bp.get("/ehr/launch")
@@ -50,6 +56,12 @@ def create_launcher_blueprint(config: SandboxConfig, state: SandboxState) -> Blu
         patient_id = request.args.get("patient", "")
         if not PATIENT_ID.match(patient_id):
             return render_template("error.html", error="bad patient", description=""), 400
+        ehr = request.args.get("ehr", state.ehr)
+        rate = request.args.get("rate_limit", "").strip()
+        try:
+            state.switch_ehr(ehr, parse_rate(rate) if rate else None)
+        except ValueError as error:
+            return render_template("error.html", error="bad EHR option", description=error), 400
         encounter = request.args.get("encounter", "").strip() or None
         expires = request.args.get("expires_in", "").strip()
         client_type = request.args.get("client_type", "any")
@@ -83,6 +95,8 @@ def create_launcher_blueprint(config: SandboxConfig, state: SandboxState) -> Blu
             banner=banner,
             flags=flags,
             context=context,
+            current=state.profile(),
+            rate_limit=state.rate_limit.per_minute if state.rate_limit else None,
         )
 
     return bp

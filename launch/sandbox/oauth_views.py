@@ -17,6 +17,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from launch.sandbox.clients import ClientRegistry, Flags, SandboxClient
 from launch.sandbox.config import SandboxConfig
+from launch.sandbox.ehr import EhrProfile
 from launch.sandbox.patients import list_patients
 from launch.sandbox.server import ASSERTION_ALGORITHMS, SmartServer
 from launch.sandbox.state import LaunchContext, SandboxState
@@ -43,6 +44,7 @@ CAPABILITIES = [
     "authorize-post",
 ]
 
+V1_SUFFIXES = (".read", ".write")
 SCOPES_SUPPORTED = [
     "openid",
     "fhirUser",
@@ -66,9 +68,13 @@ SCOPES_SUPPORTED = [
 ]
 
 
-def smart_configuration(config: SandboxConfig) -> dict[str, Any]:
-    """The SMART discovery document (https://hl7.org/fhir/smart-app-launch/conformance.html)."""
+def smart_configuration(config: SandboxConfig, profile: EhrProfile | None = None) -> dict[str, Any]:
+    """The SMART discovery document (https://hl7.org/fhir/smart-app-launch/conformance.html), as
+    the emulated EHR ``profile`` words it (Oracle Health: system scopes in v2 syntax only)."""
     issuer = config.issuer
+    scopes = SCOPES_SUPPORTED
+    if profile is not None and not profile.v1_system_scopes:
+        scopes = [s for s in scopes if not (s.startswith("system/") and s.endswith(V1_SUFFIXES))]
     return {
         "issuer": issuer,
         "jwks_uri": f"{issuer}/jwks",
@@ -76,7 +82,7 @@ def smart_configuration(config: SandboxConfig) -> dict[str, Any]:
         "token_endpoint": config.token_url,
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "response_types_supported": ["code"],
-        "scopes_supported": SCOPES_SUPPORTED,
+        "scopes_supported": scopes,
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": [
             "none",
@@ -98,7 +104,7 @@ def create_oauth_blueprint(
     @bp.get("/fhir/.well-known/smart-configuration")
     @bp.get("/.well-known/smart-configuration")
     def discovery() -> Response:
-        return jsonify(smart_configuration(config))
+        return jsonify(smart_configuration(config, state.profile()))
 
     @bp.get("/jwks")
     def jwks() -> Response:

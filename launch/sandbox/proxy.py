@@ -16,6 +16,12 @@ from flask import Blueprint, Response, request
 
 from launch.sandbox.access import Grant, Refused, check_request, filter_response, outcome
 from launch.sandbox.config import SandboxConfig
+from launch.sandbox.ehr import EhrProfile
+from launch.sandbox.ehr.capability import capability_statement
+from launch.sandbox.ehr.emulator import Emulator
+from launch.sandbox.ehr.paging import PageStore
+from launch.sandbox.ehr.profile import Refusal
+from launch.sandbox.ehr.render import FHIR_XML, refusal_response, to_xml
 from launch.sandbox.scopes import split_scopes
 from launch.sandbox.state import SandboxState
 
@@ -40,13 +46,76 @@ def create_proxy_blueprint(config: SandboxConfig, state: SandboxState) -> Bluepr
         data = found.json()
         return data if isinstance(data, dict) else None
 
+    pages = PageStore(state.clock)
+    emulators: dict[str, Emulator] = {}
+
+    def emulator(profile: EhrProfile) -> Emulator:
+        if profile.name not in emulators:
+            emulators[profile.name] = Emulator(
+                profile,
+                upstream,
+                upstream_base=config.upstream,
+                fhir_base=config.fhir_base,
+                pages=pages,
+                foreign_writes=state.foreign_writes,
+            )
+        return emulators[profile.name]
+
     @bp.route("/fhir", defaults={"path": ""}, methods=METHODS)
     @bp.route("/fhir/<path:path>", methods=METHODS)
     def fhir(path: str) -> Response:
+        window = state.rate_limit
+        wait = window.admit() if window is not None else None
+        if wait is not None:
+            return _fhir_error(
+                429,
+                f"rate limit of {window.per_minute if window else 0} requests per minute reached",
+                code="throttled",
+                headers={"Retry-After": str(wait)},
+            )
+        profile = state.profile()
         try:
-            return forward(path)
+            if profile.passthrough:
+                return forward(path)
+            return _as_vendor_format(profile, emulated(profile, path))
         except requests.RequestException as exc:
             return _fhir_error(502, f"upstream FHIR server failed: {exc}", code="transient")
+
+    def emulated(profile: EhrProfile, path: str) -> Response:
+        """The request as ``profile``'s EHR answers it (token and scope checks first)."""
+        if path == "metadata" and request.method == "GET":
+            statement = capability_statement(
+                profile, fhir_base=config.fhir_base, issuer=config.issuer, date="2026-11-01"
+            )
+            return Response(json.dumps(statement), content_type=FHIR_JSON)
+        grant = _grant(state)
+        if grant is None:
+            return _fhir_error(
+                401,
+                "a valid bearer token is required",
+                code="login",
+                headers={"WWW-Authenticate": 'Bearer realm="sandbox", error="invalid_token"'},
+            )
+        if path.strip("/") == "" and request.method == "POST" and profile.batch_refusal:
+            return refusal_response(profile.batch_refusal)
+        try:
+            checked = check_request(
+                grant,
+                request.method,
+                path,
+                list(request.args.items(multi=True)),
+                _json_body(),
+                fetch_existing=fetch_existing,
+            )
+        except Refused as refused:
+            if refused.status == 403 and profile.scope_refusal == "json":
+                kind = Refusal(403, "json", str(refused), code="insufficient_scope")
+                return refusal_response(kind)
+            return _fhir_error(refused.status, str(refused))
+        sent = {h: request.headers[h] for h in FORWARDED_HEADERS if h in request.headers}
+        return emulator(profile).handle(
+            grant, request.method, checked.path, checked.query, checked.body, sent
+        )
 
     def forward(path: str) -> Response:
         if path == "metadata" and request.method == "GET":
@@ -91,6 +160,20 @@ def create_proxy_blueprint(config: SandboxConfig, state: SandboxState) -> Bluepr
         return _relay(config, answer, grant)
 
     return bp
+
+
+def _as_vendor_format(profile: EhrProfile, answer: Response) -> Response:
+    """FHIR XML for a client that did not ask for JSON, where the vendor does that (Epic)."""
+    accept = request.headers.get("Accept", "") + request.args.get("_format", "")
+    if not profile.xml_without_accept or "json" in accept:
+        return answer
+    if "json" not in (answer.content_type or "") or not answer.get_data():
+        return answer
+    document = json.loads(answer.get_data(as_text=True))
+    headers = {k: v for k, v in answer.headers.items() if k in RETURNED_HEADERS}
+    return Response(
+        to_xml(document), status=answer.status_code, headers=headers, content_type=FHIR_XML
+    )
 
 
 def _grant(state: SandboxState) -> Grant | None:

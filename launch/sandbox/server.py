@@ -84,10 +84,13 @@ class SmartServer(AuthorizationServer):  # type: ignore[misc]
         granted = split_scopes(client.get_allowed_scope(scope))
         granted = remove_denied(granted, flags.deny_scope)
         lifetime = flags.expires_in if flags.expires_in is not None else expires_in
+        default_lifetime = (
+            self.state.profile().token_lifetime_seconds or self.config.token_lifetime_seconds
+        )
         token: dict[str, Any] = {
             "token_type": "Bearer",
             "access_token": _random_token(),
-            "expires_in": lifetime if lifetime is not None else self.config.token_lifetime_seconds,
+            "expires_in": lifetime if lifetime is not None else default_lifetime,
             "scope": " ".join(granted),
         }
         wants_refresh = "offline_access" in granted or "online_access" in granted
@@ -219,10 +222,15 @@ class RequiredS256Challenge(CodeChallenge):  # type: ignore[misc]
 
 
 class RotatingRefreshGrant(RefreshTokenGrant):  # type: ignore[misc]
-    """Each refresh returns a new refresh token and retires the one it used."""
+    """Each refresh returns a new refresh token and retires the one it used (not on Oracle)."""
 
     TOKEN_ENDPOINT_AUTH_METHODS = USER_AUTH_METHODS
-    INCLUDE_NEW_REFRESH_TOKEN = True
+
+    @property
+    def INCLUDE_NEW_REFRESH_TOKEN(self) -> bool:
+        """Rotation unless the emulated EHR keeps refresh tokens (Oracle Health does)."""
+        server: SmartServer = self.server
+        return server.state.profile().rotate_refresh_tokens
 
     def authenticate_refresh_token(self, refresh_token: str) -> RefreshToken | None:
         server: SmartServer = self.server
@@ -233,7 +241,8 @@ class RotatingRefreshGrant(RefreshTokenGrant):  # type: ignore[misc]
 
     def revoke_old_credential(self, refresh_token: RefreshToken) -> None:
         server: SmartServer = self.server
-        server.state.revoke_refresh(refresh_token.token)
+        if server.state.profile().rotate_refresh_tokens:
+            server.state.revoke_refresh(refresh_token.token)
 
 
 class BackendServicesGrant(ClientCredentialsGrant):  # type: ignore[misc]

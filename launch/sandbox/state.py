@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from launch.sandbox.clients import Flags
+from launch.sandbox.ehr import EhrProfile, profile_named
+from launch.sandbox.ehr.ratelimit import MinuteWindow
 
 CODE_LIFETIME_SECONDS = 300
 LAUNCH_LIFETIME_SECONDS = 3600
@@ -108,6 +110,23 @@ class SandboxState:
     refresh_tokens: dict[str, RefreshToken] = field(default_factory=dict)
     used_jtis: dict[str, float] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: the EHR the sandbox behaves as (``--ehr``, or the launcher's switch)
+    ehr: str = "hapi"
+    rate_limit: MinuteWindow | None = None
+    #: writes attempted on another app's CarePlans/Tasks (must stay empty)
+    foreign_writes: list[str] = field(default_factory=list)
+
+    def profile(self) -> EhrProfile:
+        return profile_named(self.ehr)
+
+    def switch_ehr(self, name: str, per_minute: int | None = None) -> None:
+        """Behave as EHR ``name`` from now on, rate-limited to ``per_minute`` when given."""
+        profile_named(name)  # ValueError for an unknown name
+        with self.lock:
+            self.ehr = name
+            same = self.rate_limit is not None and self.rate_limit.per_minute == per_minute
+            if not same:
+                self.rate_limit = MinuteWindow(per_minute, self.clock) if per_minute else None
 
     def new_launch(self, context: LaunchContext) -> str:
         launch_id = secrets.token_urlsafe(16)

@@ -14,7 +14,8 @@ File format (JSON list)::
       "private_key_file": "keys/app.pem"     (relative to the JSON file; or "private_key_pem"),
       "key_id": "kid-1", "redirect_uri": "https://app.example/callback",
       "scopes": "" (empty: the app's standard scopes), "offline_access": false,
-      "standalone": false}]
+      "standalone": false,
+      "site": {...}                          (optional: :mod:`smart_app.site_config`)}]
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from smart_app.errors import ConfigurationError, UnknownIssuerError
+from smart_app.site_config import SiteConfiguration
 
 if TYPE_CHECKING:
     from smart_app.settings import Settings
@@ -53,6 +55,7 @@ class ClientRegistration:
     redirect_uri: str = ""
     offline_access: bool = False
     standalone: bool = False  # the registration used for a standalone launch without ``iss``
+    site: SiteConfiguration = field(default_factory=SiteConfiguration)  # site codes, categories
 
     def __post_init__(self) -> None:
         if self.auth_method not in AUTH_METHODS:
@@ -103,6 +106,10 @@ class ClientRegistration:
             raise ConfigurationError("A registration needs at least 'iss' and 'auth_method'")
         values["iss"] = normalize_iss(str(values["iss"]))
         values.setdefault("client_id", None)
+        if "site" in values:
+            values["site"] = SiteConfiguration.from_mapping(
+                values["site"], where=f"Registration for {values['iss']}: site"
+            )
         if env_name := data.get("client_secret_env"):
             secret = os.environ.get(str(env_name))
             if not secret:
