@@ -280,7 +280,7 @@ def course_chart_svg(data: CourseInput, *, chart_id: str = "course-chart") -> st
     relapse_band = LINE * max(1, 1 + max((p.lane for p in relapse_lanes), default=0))
     plot_top = GAP + relapse_band + GAP + 8  # room for the relapse triangles
     plot_bottom = plot_top + PLOT_HEIGHT
-    axis_labels = plot_bottom + LINE + 2
+    axis_labels = plot_bottom + LINE + 6  # clear of the "0" tick label
 
     # MRI labels, two lines each, in lanes under the time axis
     scans = sorted(data.scans, key=lambda s: (s.date, s.region))

@@ -13,7 +13,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from smart_app.domain import RuleSettings
+from smart_app.domain import PatientTimeline, RuleSettings
 from smart_app.domain.dates import add_months
 from smart_app.domain.plan import ACTION_DISPLAY
 from smart_app.web.course_chart import (
@@ -66,7 +66,7 @@ def dashboard_context(
     def ev(refs: tuple[str, ...]) -> list[Evidence]:
         return [Evidence(ref, evidence_link(ref)) for ref in refs]
 
-    course = course_input(data, rules)
+    course = course_input(timeline, report.as_of, rules)
     chart = Markup(course_figure_html(course))  # noqa: S704 (every text escaped)
     mris: list[dict[str, Any]] = [
         {"date": m.date, "what": f"{m.region.capitalize()} MRI", "evidence": ev((m.ref,))}
@@ -156,10 +156,9 @@ def dashboard_context(
     }
 
 
-def course_input(data: Dashboard, rules: RuleSettings) -> CourseInput:
+def course_input(timeline: PatientTimeline, as_of: date, rules: RuleSettings) -> CourseInput:
     """The disease-course chart's input from the timeline: lesion counts join their scan by date
     (a report without its study stands alone), DMT runs keep their drug's lane."""
-    timeline, as_of = data.timeline, data.report.as_of
     studies = sorted((*timeline.brain_mris, *timeline.spinal_mris), key=lambda s: s.region)
     counts: dict[date, dict[str, float]] = {}
     count_refs: dict[date, list[str]] = {}
@@ -170,21 +169,9 @@ def course_input(data: Dashboard, rules: RuleSettings) -> CourseInput:
     for study in studies:  # brain first: a report's counts go to the brain scan of its day
         found = counts.pop(study.date, {})
         refs = (study.ref, *count_refs.pop(study.date, []))
-        scans.append(
-            ScanMark(
-                study.date, study.region, found.get("new-t2-lesions"), found.get("gd-lesions"), refs
-            )
-        )
-    for day, found in counts.items():
-        scans.append(
-            ScanMark(
-                day,
-                "",
-                found.get("new-t2-lesions"),
-                found.get("gd-lesions"),
-                tuple(count_refs[day]),
-            )
-        )
+        scans.append(ScanMark(study.date, study.region, *_lesions(found), refs))
+    for day, found in counts.items():  # a report whose study is not in the record
+        scans.append(ScanMark(day, "", *_lesions(found), tuple(count_refs[day])))
     return CourseInput(
         as_of=as_of,
         edss=tuple(EdssMark(m.date, m.value, m.stable, m.ref) for m in timeline.edss),
@@ -198,6 +185,11 @@ def course_input(data: Dashboard, rules: RuleSettings) -> CourseInput:
         threshold=rules.benign_edss_max,
         unstable_days=rules.stable_edss_days_after_relapse,
     )
+
+
+def _lesions(counts: dict[str, float]) -> tuple[float | None, float | None]:
+    """(new T2, Gd+) from MriFinding kinds (smart_app/domain/timeline.py)."""
+    return counts.get("new-t2-lesions"), counts.get("gd-lesions")
 
 
 def _banner(patient: dict[str, Any]) -> dict[str, str]:
