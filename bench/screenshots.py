@@ -13,13 +13,13 @@ from pathlib import Path
 
 from smart_app.domain import DEFAULT_SETTINGS
 from smart_app.domain.dates import add_months
-from smart_app.web.course_chart import (
+from smart_app.web.course_chart import course_figure_html
+from smart_app.web.course_data import (
     CourseInput,
     DmtRun,
     EdssMark,
     RelapseMark,
     ScanMark,
-    course_figure_html,
 )
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,13 +16,13 @@ from markupsafe import Markup
 from smart_app.domain import PatientTimeline, RuleSettings
 from smart_app.domain.dates import add_months
 from smart_app.domain.plan import ACTION_DISPLAY
-from smart_app.web.course_chart import (
+from smart_app.web.course_chart import course_figure_html
+from smart_app.web.course_data import (
     CourseInput,
     DmtRun,
     EdssMark,
     RelapseMark,
     ScanMark,
-    course_figure_html,
     course_table,
 )
 from smart_app.web.launch import patient_name

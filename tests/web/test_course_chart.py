@@ -16,14 +16,16 @@ from smart_app.domain.timeline import (
     Relapse,
 )
 from smart_app.web.course_chart import (
+    course_chart_svg,
+    course_figure_html,
+)
+from smart_app.web.course_data import (
     CourseInput,
     DmtRun,
     EdssMark,
     RelapseMark,
     ScanMark,
-    course_chart_svg,
     course_description,
-    course_figure_html,
     course_table,
 )
 from smart_app.web.view import course_input

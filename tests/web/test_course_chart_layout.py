@@ -15,12 +15,14 @@ from bench.screenshots import fifteen_year_history
 from smart_app.web.charts import Box
 from smart_app.web.course_chart import (
     POINT_RADIUS,
+    course_chart_svg,
+)
+from smart_app.web.course_data import (
     CourseInput,
     DmtRun,
     EdssMark,
     RelapseMark,
     ScanMark,
-    course_chart_svg,
 )
 from tests.web.course_svg import by_class, canvas, labels, overlapping, parse
 
@@ -75,7 +77,7 @@ def crowded_week() -> CourseInput:
 
 
 def random_course(seed: int) -> CourseInput:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
     years = rng.choice([1, 3, 8, 15, 25])
     start = AS_OF - timedelta(days=365 * years)
 
@@ -89,7 +91,7 @@ def random_course(seed: int) -> CourseInput:
         ),
         key=lambda m: m.date,
     )
-    relapses = sorted((day() for _ in range(rng.randrange(0, 25))))
+    relapses = sorted(day() for _ in range(rng.randrange(0, 25)))
     scans = [
         ScanMark(
             day(),

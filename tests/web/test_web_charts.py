@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import date
 
 from smart_app.web.charts import Box, assign_lanes, first_free, text_box, text_width
-from smart_app.web.course_chart import (
+from smart_app.web.course_chart import course_chart_svg
+from smart_app.web.course_data import (
     CourseInput,
     EdssMark,
     RelapseMark,
-    course_chart_svg,
     course_description,
 )
 from tests.web.course_svg import SVG, by_class, parse
