@@ -170,6 +170,10 @@ def course_chart_svg(data: CourseInput, *, chart_id: str = "course-chart") -> st
         svg.text(place.left, baseline, text, "relapse-label", anchor="start")
         svg.parts.append("</g>")
 
+    if not relapses:
+        baseline = plot_top - 8 - GAP - DESCENT_PX
+        svg.text(axis.x0, baseline, "none recorded", "muted-label", anchor="start")
+
     _edss(svg, axis, y, data)
 
     # MRI: a diamond on the scan's date, its counts under it
@@ -295,13 +299,14 @@ def _edss(svg: _Svg, axis: _Axis, y: _EdssScale, data: CourseInput) -> None:
     r = POINT_RADIUS + 1
     points = [Box(x - r, py - r, x + r, py + r) for x, py in coords]
     area = Box(axis.x0, y.top, axis.x1, y.bottom)
+    threshold = Box(axis.x0, y(data.threshold) - 1, axis.x1, y(data.threshold) + 1)  # kept legible
     for mark, (x, py) in zip(ordered, coords, strict=True):
         kind = "stable" if mark.stable else "unstable"
         text = edss_text(mark.value)
         baselines = [py - r - 3 - lift for lift in (0.0, LINE, 2 * LINE)]
         baselines += [py + r + FONT_SIZE + drop for drop in (0.0, LINE, 2 * LINE)]
         candidates = [text_box(x, b, text, "middle") for b in baselines]
-        found = first_free(candidates, [*svg.labels, *points], area, gap=2.0)
+        found = first_free(candidates, [*svg.labels, *points, threshold], area, gap=2.0)
         svg.parts.append(
             f'<circle class="edss-point {kind}" cx="{x:.1f}" cy="{py:.1f}" r="{POINT_RADIUS:g}" '
             f'data-date="{mark.date.isoformat()}" data-value="{text}">'

@@ -50,6 +50,14 @@ def assert_clean_layout(data: CourseInput) -> None:
     ]
     covering = [(label.text, p) for label in found for p in points if label.box.overlaps(p)]
     assert covering == [], "no label covers an EDSS point"
+    (line,) = by_class(root, "line", "threshold")
+    at = float(line.get("y1", "0"))
+    crossing = [
+        label.text
+        for label in found
+        if "edss-label" in label.cls and label.box.top - 1 < at < label.box.bottom + 1
+    ]
+    assert crossing == [], "no EDSS value is written across the threshold line"
 
 
 def crowded_week() -> CourseInput:
