@@ -17,15 +17,15 @@ FONT_SIZE = 11.0
 ASCENT = 0.95
 DESCENT = 0.25
 
-_NARROW = set("ijlft.,:;'|!()[] ")
-_WIDE = set("mwMW+=<>≤≥%")
+_NARROW = set("ijlft.,'! ")  # at most 0.42 em in both fonts
+_WIDE = set("mwMW+=<>≤≥%")  # up to 1.08 em (Verdana's "%")
 _UPPER = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def char_width(char: str) -> float:
     """Advance width of one character in ems, rounded up from DejaVu Sans / Verdana metrics."""
     if char in _WIDE:
-        return 1.0
+        return 1.08
     if char in _NARROW:
         return 0.42
     if char in _UPPER:

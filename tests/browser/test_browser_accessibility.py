@@ -86,6 +86,15 @@ def test_dashboard_has_no_serious_axe_violation(
     assert axe_violations(a11y_page) == []
 
 
+def test_dashboard_on_a_phone_has_no_serious_axe_violation(a11y_page: Page, stack: Stack) -> None:
+    a11y_page.set_viewport_size({"width": 390, "height": 844})
+    open_dashboard(a11y_page, stack, "natalizumab-jcv-positive")
+    assert axe_violations(a11y_page) == []
+    chart = a11y_page.locator("svg#course-chart").bounding_box()
+    assert chart is not None
+    assert chart["width"] <= 390, "the chart scales down to the screen"
+
+
 def test_evidence_page_has_no_serious_axe_violation(a11y_page: Page, stack: Stack) -> None:
     open_dashboard(a11y_page, stack, "activity-mri-new-t2")
     a11y_page.locator("#recommendations a.ref").first.click()
