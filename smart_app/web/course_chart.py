@@ -44,6 +44,7 @@ GAP = 6.0  # the least space between two labels
 PLOT_HEIGHT = 190.0
 DMT_LANE = 18.0
 POINT_RADIUS = 4.0
+DESCENT_PX = 3.0  # keeps a label's descenders off the line under it
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,11 +81,8 @@ class _Svg:
         self.parts: list[str] = []
         self.labels: list[Box] = []
 
-    def text(
-        self, x: float, y: float, text: str, cls: str, anchor: str = "middle", track: bool = True
-    ) -> None:
-        if track:
-            self.labels.append(text_box(x, y, text, anchor))
+    def text(self, x: float, y: float, text: str, cls: str, anchor: str = "middle") -> None:
+        self.labels.append(text_box(x, y, text, anchor))
         self.parts.append(
             f'<text class={quoteattr(cls)} x="{x:.1f}" y="{y:.1f}" '
             f'text-anchor="{anchor}">{escape(text)}</text>'
@@ -213,9 +211,6 @@ def course_chart_svg(data: CourseInput, *, chart_id: str = "course-chart") -> st
         svg.parts.append("</g>")
     svg.parts.append("</svg>")
     return "".join(svg.parts)
-
-
-DESCENT_PX = 3.0  # keeps a label's descenders off the line under it
 
 
 def _num(value: float | None) -> str:
