@@ -84,7 +84,8 @@ def relapse_when(mark: RelapseMark) -> str:
     first, last = mark.onset, mark.onset_latest
     if first == last:
         return first.isoformat()
-    if first.day == 1 and last.month == first.month and (last + timedelta(days=1)).day == 1:
+    same_month = (first.year, first.month) == (last.year, last.month)
+    if same_month and first.day == 1 and (last + timedelta(days=1)).day == 1:
         return first.strftime("%Y-%m")
     if (first.month, first.day, last.month, last.day) == (1, 1, 12, 31) and first.year == last.year:
         return str(first.year)

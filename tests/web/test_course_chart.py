@@ -27,6 +27,7 @@ from smart_app.web.course_data import (
     ScanMark,
     course_description,
     course_table,
+    relapse_when,
 )
 from smart_app.web.view import course_input
 from tests.web.course_svg import SVG, by_class, labels, parse
@@ -90,6 +91,13 @@ def test_relapses_are_labelled_with_their_onset_as_precise_as_known() -> None:
     shown = texts(course_chart_svg(DATA))
     assert "Relapse 2025-12-01" in shown
     assert "Relapse 2021-10" in shown  # a month-precision onset
+    assert relapse_when(RelapseMark(date(2019, 1, 1), date(2019, 12, 31))) == "2019"
+    assert relapse_when(RelapseMark(date(2020, 10, 1), date(2021, 10, 31))) == (
+        "2020-10-01 to 2021-10-31"
+    )
+    assert relapse_when(RelapseMark(date(2020, 10, 3), date(2020, 10, 31))) == (
+        "2020-10-03 to 2020-10-31"
+    )
 
 
 def test_lesion_counts_sit_under_their_scan() -> None:
