@@ -14,6 +14,8 @@ from datetime import date, timedelta
 
 @dataclass(frozen=True, slots=True)
 class EdssMark:
+    """One EDSS; not ``stable`` when measured within the stability days after a relapse onset."""
+
     date: date
     value: float
     stable: bool
