@@ -14,7 +14,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed
+# axe-core for the accessibility browser tests, from npm into node_modules (package-lock.json)
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+install: $(VENV)/.installed node_modules/.package-lock.json
 
 ## demo: HAPI FHIR with the synthetic cohort, Redis, a worker, the SMART EHR sandbox and the app
 demo: install

@@ -49,6 +49,7 @@ class Dashboard:
     changes: PlanChanges
     ability: WriteAbility
     notices: tuple[str, ...]
+    context: EvaluationContext  # the date and thresholds this page was evaluated with
 
 
 def write_ability(
@@ -125,6 +126,7 @@ def load_dashboard(
         changes=evaluation.changes,
         ability=write_ability(scopes, capabilities, open_server=open_server),
         notices=tuple(notices),
+        context=context,
     )
 
 

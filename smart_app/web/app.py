@@ -10,7 +10,7 @@ import secrets
 from collections.abc import Callable
 from datetime import date
 
-from flask import Flask
+from flask import Flask, Response
 from flask_wtf.csrf import CSRFProtect
 
 from smart_app.auth.cds_client import CdsClientVerifier, ReplayCache
@@ -95,5 +95,9 @@ def create_app(
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        return app.send_static_file("favicon.ico")
 
     return app

@@ -13,9 +13,19 @@ from typing import Any
 
 from markupsafe import Markup
 
+from smart_app.domain import PatientTimeline, RuleSettings
+from smart_app.domain.dates import add_months
 from smart_app.domain.plan import ACTION_DISPLAY
 from smart_app.service.launch import Dashboard
-from smart_app.web.charts import EdssPoint, edss_chart_svg
+from smart_app.web.course_chart import course_figure_html
+from smart_app.web.course_data import (
+    CourseInput,
+    DmtRun,
+    EdssMark,
+    RelapseMark,
+    ScanMark,
+    course_table,
+)
 from smart_app.web.launch import patient_name
 
 STATUS_TEXT = {
@@ -43,7 +53,11 @@ EvidenceLink = Callable[[str], str | None]
 
 
 def dashboard_context(
-    data: Dashboard, *, evidence_link: EvidenceLink, need_patient_banner: bool
+    data: Dashboard,
+    *,
+    evidence_link: EvidenceLink,
+    need_patient_banner: bool,
+    rules: RuleSettings,
 ) -> dict[str, Any]:
     """Everything ``dashboard.html`` renders."""
     report, timeline = data.report, data.timeline
@@ -52,9 +66,8 @@ def dashboard_context(
     def ev(refs: tuple[str, ...]) -> list[Evidence]:
         return [Evidence(ref, evidence_link(ref)) for ref in refs]
 
-    points = [EdssPoint(m.date, m.value, m.stable) for m in timeline.edss]
-    relapses = [r.onset for r in timeline.relapses]
-    chart = Markup(edss_chart_svg(points, relapses, as_of=report.as_of))  # noqa: S704 (escaped)
+    course = course_input(timeline, report.as_of, rules)
+    chart = Markup(course_figure_html(course))  # noqa: S704 (every text escaped)
     mris: list[dict[str, Any]] = [
         {"date": m.date, "what": f"{m.region.capitalize()} MRI", "evidence": ev((m.ref,))}
         for m in (*timeline.brain_mris, *timeline.spinal_mris)
@@ -120,11 +133,10 @@ def dashboard_context(
             ],
         },
         "chart": chart,
-        "edss_rows": [
-            {"date": m.date, "value": m.value, "stable": m.stable, "evidence": ev((m.ref,))}
-            for m in timeline.edss
+        "course_rows": [
+            {"date": row.date, "event": row.event, "detail": row.detail, "evidence": ev(row.refs)}
+            for row in course_table(course)
         ],
-        "relapses": [{"date": r.onset, "evidence": ev((r.ref,))} for r in timeline.relapses],
         "mris": mris,
         "dmts": dmts,
         "recommendations": recommendations,
@@ -142,6 +154,42 @@ def dashboard_context(
         "ability": data.ability,
         "notices": data.notices,
     }
+
+
+def course_input(timeline: PatientTimeline, as_of: date, rules: RuleSettings) -> CourseInput:
+    """The disease-course chart's input from the timeline: lesion counts join their scan by date
+    (a report without its study stands alone), DMT runs keep their drug's lane."""
+    studies = sorted((*timeline.brain_mris, *timeline.spinal_mris), key=lambda s: s.region)
+    counts: dict[date, dict[str, float]] = {}
+    count_refs: dict[date, list[str]] = {}
+    for finding in timeline.mri_findings:
+        counts.setdefault(finding.date, {})[finding.kind] = finding.count
+        count_refs.setdefault(finding.date, []).append(finding.ref)
+    scans: list[ScanMark] = []
+    for study in studies:  # brain first: a report's counts go to the brain scan of its day
+        found = counts.pop(study.date, {})
+        refs = (study.ref, *count_refs.pop(study.date, []))
+        scans.append(ScanMark(study.date, study.region, *_lesions(found), refs))
+    for day, found in counts.items():  # a report whose study is not in the record
+        scans.append(ScanMark(day, "", *_lesions(found), tuple(count_refs[day])))
+    return CourseInput(
+        as_of=as_of,
+        edss=tuple(EdssMark(m.date, m.value, m.stable, m.ref) for m in timeline.edss),
+        relapses=tuple(RelapseMark(r.onset, r.onset_latest, r.ref) for r in timeline.relapses),
+        scans=tuple(sorted(scans, key=lambda s: s.date)),
+        dmt_runs=tuple(
+            DmtRun(d.ingredient, d.since, d.last_date, d.current, d.evidence)
+            for d in timeline.dmt_exposures
+        ),
+        window_start=add_months(as_of, -rules.activity_lookback_months),
+        threshold=rules.benign_edss_max,
+        unstable_days=rules.stable_edss_days_after_relapse,
+    )
+
+
+def _lesions(counts: dict[str, float]) -> tuple[float | None, float | None]:
+    """(new T2, Gd+) from MriFinding kinds (smart_app/domain/timeline.py)."""
+    return counts.get("new-t2-lesions"), counts.get("gd-lesions")
 
 
 def _banner(patient: dict[str, Any]) -> dict[str, str]:

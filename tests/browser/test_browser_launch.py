@@ -55,7 +55,7 @@ def test_ehr_launch_shows_the_patient_writes_the_plan_and_relaunch_is_unchanged(
     )
     expect(app.locator("#patient-banner")).to_have_count(0)  # the EHR shows its own banner
     expect(app.locator("#classification")).to_have_attribute("data-status", "benign")
-    expect(app.locator("svg#edss-chart")).to_be_visible()
+    expect(app.locator("svg#course-chart")).to_be_visible()
     recommendations = app.locator("[data-testid=recommendation]")
     expect(recommendations.first).to_be_visible()
     shown = recommendations.count()
