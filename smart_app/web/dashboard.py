@@ -87,7 +87,6 @@ def show(launch_id: str) -> Any:
         data,
         evidence_link=partial(evidence_link, launch_id),
         need_patient_banner=record.context.need_patient_banner,
-        rules=data.context.rules,
     )
     reasons = list(data.ability.reasons)
     if record.write_refused is not None:

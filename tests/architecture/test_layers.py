@@ -21,6 +21,7 @@ LAYERS: dict[str, int] = {
     "errors": 0,
     "synthetic": 0,
     "settings": 1,
+    "site_config": 1,  # a site's codes and categories, from its issuer registration
     "inputs": 1,
     "redis_connection": 1,
     "fhir": 1,

@@ -15,6 +15,7 @@ from smart_app.domain.timeline import (
     PatientTimeline,
     Relapse,
 )
+from smart_app.service.context import rules_context
 from smart_app.web.course_chart import (
     course_chart_svg,
     course_figure_html,
@@ -196,7 +197,7 @@ def test_adapter_joins_counts_to_their_scan_and_takes_the_settings() -> None:
         data_issues=(),
     )
     rules = RuleSettings(benign_edss_max=3.5, activity_lookback_months=24)
-    data = course_input(timeline, AS_OF, rules)
+    data = course_input(timeline, rules_context(AS_OF, rules))
     assert data.threshold == 3.5
     assert data.window_start == date(2024, 11, 24)
     assert data.unstable_days == rules.stable_edss_days_after_relapse
