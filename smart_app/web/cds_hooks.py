@@ -29,6 +29,7 @@ from smart_app.domain import PatientReport, RuleSettings, evaluate_patient
 from smart_app.errors import AuthError, MsMonitorError
 from smart_app.fhir import FhirClient
 from smart_app.fhir.client import bundle_resources
+from smart_app.fhir.ids import is_fhir_id
 from smart_app.fhir.patient_record import read_patient_record
 from smart_app.settings import Settings
 
@@ -277,6 +278,8 @@ def cds_blueprint(
         patient_id = context.get("patientId") if isinstance(context, dict) else None
         if not isinstance(patient_id, str) or not patient_id:
             return _json_error(400, "context.patientId is required")
+        if not is_fhir_id(patient_id):  # before any read or search URL
+            return _json_error(422, "context.patientId is not a FHIR id")
         prefetch = body.get("prefetch")
         resources = prefetched_resources(prefetch) if isinstance(prefetch, dict) else None
         if resources is None:

@@ -19,6 +19,7 @@ from flask import Blueprint, Flask, Response, request
 from redis.exceptions import RedisError
 from rq import Queue
 
+from smart_app.fhir.ids import is_fhir_id
 from smart_app.jobs.bulk_store import patient_of
 from smart_app.jobs.queue import enqueue_patient_update, patient_queue, redis_connection
 from smart_app.settings import Settings
@@ -67,6 +68,8 @@ def webhook_blueprint(settings: Settings, queue_factory: QueueFactory) -> Bluepr
         patient_id = patient_of(resource)
         if patient_id is None:
             return _outcome(422, "the resource names no patient", "invalid")
+        if not is_fhir_id(patient_id):  # before it reaches a Redis key or a search URL
+            return _outcome(422, "the patient reference is not a FHIR id", "invalid")
         try:
             queued = enqueue_patient_update(queue_factory(), fhir_base, patient_id)
         except RedisError as exc:
