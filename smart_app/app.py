@@ -16,6 +16,7 @@ from smart_app.auth.store import MemoryTokenStore, RedisTokenStore, TokenStore
 from smart_app.domain import RuleSettings
 from smart_app.settings import Settings
 from smart_app.web import dashboard, evidence, launch
+from smart_app.web.hardening import harden
 from smart_app.web.launches import LaunchRepository
 from smart_app.web.runtime import EXTENSION, WebRuntime
 from smart_app.web.security import frame_ancestors, init_security, install_log_redaction
@@ -52,7 +53,7 @@ def create_app(
         SESSION_COOKIE_SAMESITE="None" if settings.cookie_secure else "Lax",
         WTF_CSRF_SSL_STRICT=False,  # our own Origin/Referer check covers http and https alike
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the server-side session
-        MAX_CONTENT_LENGTH=64 * 1024,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,  # per route: smart_app.web.hardening
     )
     store = store if store is not None else token_store(settings)
     registry = registry if registry is not None else IssuerRegistry.from_settings(settings)
@@ -72,6 +73,7 @@ def create_app(
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(evidence.bp)
     register_unattended(app)  # FHIR Subscription webhook, app JWKS, CDS Hooks service
+    harden(app, settings)  # trusted hosts, proxy, rate limits (issue 13)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

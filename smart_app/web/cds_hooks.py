@@ -3,9 +3,11 @@
 https://cds-hooks.hl7.org/2.0/: discovery at ``/cds-services`` (with prefetch templates, so most
 calls need no FHIR round trip), the CDS client authenticates with a signed JWT
 (https://cds-hooks.hl7.org/2.0/#trusting-cds-clients): an allowlisted ``iss`` whose JWKS we fetch,
-``aud`` = this endpoint's URL, a ``jti`` never seen before, a live ``exp``, and an asymmetric
+``aud`` = this endpoint's public URL (``MS_MONITOR_PUBLIC_URL``, never the request's Host), a
+``jti`` never seen before, ``iat``/``nbf``/``exp`` at most 5 minutes apart, and an asymmetric
 algorithm (never ``none`` or HMAC). Without prefetch the service reads ``fhirServer`` with the
-``fhirAuthorization`` token (or an open server without one).
+``fhirAuthorization`` token only when that server is a FHIR base registered for the client
+(smart_app.web.cds_clients); anything else gets 412 and no request.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from smart_app.fhir.client import bundle_resources
 from smart_app.fhir.ids import is_fhir_id
 from smart_app.fhir.patient_record import read_patient_record
 from smart_app.settings import Settings
+from smart_app.web.cds_clients import CdsClientRegistry, check_token_times, service_audience
+from smart_app.web.hardening import body_limit
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +146,7 @@ class CdsClientVerifier:
             raise AuthError("the JWT has expired or has no exp")
         if not isinstance(jti, str) or not jti:
             raise AuthError("the JWT has no jti")
+        check_token_times(claims, now=time.time())
         if not self._replay.first_use(str(claims.get("iss")), jti, float(exp)):
             raise AuthError("the JWT jti was already used (replay)")
 
@@ -246,10 +251,10 @@ def cds_blueprint(
     today: Callable[[], date] = date.today,
 ) -> Blueprint:
     blueprint = Blueprint("ms_monitor_cds", __name__)
+    blueprint.before_request(body_limit(settings.unattended_max_body_bytes))  # prefetch
     rules = RuleSettings(canonical_base=settings.canonical_base)
-    check = verifier or CdsClientVerifier(
-        settings.cds_allowed_issuers, ReplayCache(settings.redis_url)
-    )
+    clients = CdsClientRegistry.from_settings(settings)
+    check = verifier or CdsClientVerifier(clients.jwks_urls(), ReplayCache(settings.redis_url))
 
     @blueprint.get("/cds-services")
     def discovery() -> dict[str, Any]:
@@ -267,8 +272,11 @@ def cds_blueprint(
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token:
             return _json_error(401, "a Bearer JWT is required")
+        audience = service_audience(settings, request.path)
+        if audience is None:
+            return _json_error(503, "the service's public URL (MS_MONITOR_PUBLIC_URL) is not set")
         try:
-            check.verify(token.strip(), audience=request.base_url)
+            claims = check.verify(token.strip(), audience=audience)
         except AuthError as exc:
             return _json_error(401, str(exc))
         body: Any = request.get_json(silent=True)
@@ -286,6 +294,8 @@ def cds_blueprint(
             server = body.get("fhirServer")
             if not isinstance(server, str) or not server.startswith(("https://", "http://")):
                 return _json_error(412, "prefetch incomplete and no fhirServer to read from")
+            if not clients.allows_fhir_server(claims.get("iss"), server):  # no SSRF
+                return _json_error(412, "fhirServer is not a FHIR base registered for this client")
             auth = body.get("fhirAuthorization") or {}
             token_value = auth.get("access_token") if isinstance(auth, dict) else None
             client = FhirClient(

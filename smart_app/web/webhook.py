@@ -23,6 +23,7 @@ from smart_app.fhir.ids import is_fhir_id
 from smart_app.jobs.bulk_store import patient_of
 from smart_app.jobs.queue import enqueue_patient_update, patient_queue, redis_connection
 from smart_app.settings import Settings
+from smart_app.web.hardening import body_limit
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ def _authorised(secret: str) -> bool:
 
 def webhook_blueprint(settings: Settings, queue_factory: QueueFactory) -> Blueprint:
     blueprint = Blueprint("ms_monitor_webhook", __name__)
+    blueprint.before_request(body_limit(settings.unattended_max_body_bytes))  # prefetch
 
     @blueprint.route("/hooks/fhir", methods=["POST", "PUT"], defaults={"rest": ""})
     @blueprint.route("/hooks/fhir/<path:rest>", methods=["POST", "PUT"])
