@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -75,6 +75,22 @@ def check_endpoint(url: object, fhir_base: str, name: str) -> str:
     ):
         return url
     raise AuthError(f"{fhir_base}: {name} {url!r} is not an https URL")
+
+
+def pin_issuer(config: SmartConfiguration, pinned: str | None) -> SmartConfiguration:
+    """With an issuer pinned for the registration, the server must announce exactly that one
+    (a hostile EHR claiming another's issuer is refused: RFC 9700 4.4); a server that announces
+    none (SMART 1 CapabilityStatement) is held to the pinned one for RFC 9207 and the id_token."""
+    if pinned is None:
+        return config
+    if config.issuer is None:
+        return replace(config, issuer=pinned)
+    if config.issuer != pinned:
+        raise AuthError(
+            f"{config.fhir_base}: the server announces issuer {config.issuer!r}, "
+            f"not the one registered for it ({pinned!r})"
+        )
+    return config
 
 
 def from_well_known(fhir_base: str, document: Mapping[str, Any]) -> SmartConfiguration:

@@ -14,7 +14,8 @@ File format (JSON list)::
       "private_key_file": "keys/app.pem"     (relative to the JSON file; or "private_key_pem"),
       "key_id": "kid-1", "redirect_uri": "https://app.example/callback",
       "scopes": "" (empty: the app's standard scopes), "offline_access": false,
-      "standalone": false}]
+      "standalone": false,
+      "authorization_server_issuer": "https://auth.ehr.example" (optional: the issuer pinned)}]
 """
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ class ClientRegistration:
     redirect_uri: str = ""
     offline_access: bool = False
     standalone: bool = False  # the registration used for a standalone launch without ``iss``
+    # the authorization server's issuer (RFC 8414) this EHR must announce; pinned, a hostile EHR
+    # cannot claim another's (mix-up, RFC 9700 4.4)
+    authorization_server_issuer: str | None = None
 
     def __post_init__(self) -> None:
         if self.auth_method not in AUTH_METHODS:

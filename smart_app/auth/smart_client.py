@@ -31,6 +31,7 @@ from smart_app.auth.discovery import (
     check_endpoint,
     discover,
     openid_configuration,
+    pin_issuer,
 )
 from smart_app.auth.id_token import unverified_header, validate_id_token
 from smart_app.auth.redact import redact
@@ -110,8 +111,9 @@ class SmartClient:
     def discover(self, *, refresh: bool = False) -> SmartConfiguration:
         with self._lock:
             if self._config is None or refresh:
-                self._config = discover(
-                    self.fhir_base, session=self._session, timeout=self._timeout
+                self._config = pin_issuer(
+                    discover(self.fhir_base, session=self._session, timeout=self._timeout),
+                    self.registration.authorization_server_issuer,
                 )
                 self._keys = None
             return self._config
