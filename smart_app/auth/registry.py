@@ -149,12 +149,14 @@ class IssuerRegistry:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> IssuerRegistry:
-        """The file's registrations, plus ``fhir_base_url`` as an open server when it is set
-        and not registered otherwise (open-server mode sends no token anywhere)."""
+        """The file's registrations, plus ``fhir_base_url`` as an open server only when
+        ``open_server_launch`` opts in (an anonymous launch target is never implicit)."""
         registry = cls.from_file(settings.issuers_file) if settings.issuers_file else cls()
-        if settings.fhir_base_url and normalize_iss(settings.fhir_base_url) not in registry:
-            registry._by_iss[normalize_iss(settings.fhir_base_url)] = ClientRegistration(
-                iss=normalize_iss(settings.fhir_base_url), client_id=None, auth_method="open"
+        opted_in = settings.open_server_launch and settings.fhir_base_url
+        if opted_in and normalize_iss(settings.fhir_base_url or "") not in registry:
+            base = normalize_iss(settings.fhir_base_url or "")
+            registry._by_iss[base] = ClientRegistration(
+                iss=base, client_id=None, auth_method="open"
             )
         return registry
 

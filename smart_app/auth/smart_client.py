@@ -334,7 +334,10 @@ class SmartClient:
                     or {}
                 )
                 jwks_uri = jwks_uri or oidc.get("jwks_uri")
-                issuer = issuer or _str_or_none(oidc.get("issuer"))
+                oidc_issuer = _str_or_none(oidc.get("issuer"))
+                if oidc_issuer:  # the same endpoint rule as discovery's own issuer
+                    oidc_issuer = check_endpoint(oidc_issuer, self.fhir_base, "issuer")
+                issuer = issuer or oidc_issuer
                 self._oidc_issuer = issuer
             if not jwks_uri or not issuer:
                 raise AuthError("Cannot validate the id_token: the server publishes no jwks_uri")
