@@ -56,7 +56,11 @@ def run(calls: int = 500) -> list[tuple[str, str]]:
     app = Flask(__name__)
     app.register_blueprint(
         cds_blueprint(
-            Settings(app_launch_url="https://ms-monitor.example.org/launch", redis_url=None),
+            Settings(
+                app_launch_url="https://ms-monitor.example.org/launch",
+                redis_url=None,
+                public_url=ENDPOINT.removesuffix(f"/cds-services/{SERVICE_ID}"),
+            ),
             verifier=verifier,
             today=lambda: AS_OF,
         )
