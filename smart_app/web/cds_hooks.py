@@ -251,7 +251,7 @@ def cds_blueprint(
     today: Callable[[], date] = date.today,
 ) -> Blueprint:
     blueprint = Blueprint("ms_monitor_cds", __name__)
-    blueprint.before_request(body_limit(settings.unattended_max_body_bytes))  # prefetch
+    blueprint.before_request(body_limit(settings.unattended_max_body_bytes))  # large bundles
     rules = RuleSettings(canonical_base=settings.canonical_base)
     clients = CdsClientRegistry.from_settings(settings)
     check = verifier or CdsClientVerifier(clients.jwks_urls(), ReplayCache(settings.redis_url))

@@ -12,7 +12,6 @@ SMART client built from the server's discovery document, and to our own pages.
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
@@ -23,6 +22,7 @@ from smart_app.auth.token_source import pop_pending, save_pending, save_tokens
 from smart_app.auth.tokens import open_server_context
 from smart_app.errors import AuthError, ConfigurationError, FhirError, UnknownIssuerError
 from smart_app.fhir import FhirClient
+from smart_app.fhir.ids import FHIR_ID
 from smart_app.web.launches import LaunchRecord, add_launch, new_launch_id
 from smart_app.web.mixup import mixup_refusal
 from smart_app.web.pages import error_page
@@ -32,8 +32,6 @@ from smart_app.web.sessions import rotate_session
 log = logging.getLogger(__name__)
 bp = Blueprint("launch", __name__)
 
-#: https://hl7.org/fhir/R4/datatypes.html#id
-FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 PENDING_STATES = "pending_states"
 MAX_PENDING = 10
 

@@ -51,7 +51,7 @@ def _authorised(secret: str) -> bool:
 
 def webhook_blueprint(settings: Settings, queue_factory: QueueFactory) -> Blueprint:
     blueprint = Blueprint("ms_monitor_webhook", __name__)
-    blueprint.before_request(body_limit(settings.unattended_max_body_bytes))  # prefetch
+    blueprint.before_request(body_limit(settings.unattended_max_body_bytes))  # large bundles
 
     @blueprint.route("/hooks/fhir", methods=["POST", "PUT"], defaults={"rest": ""})
     @blueprint.route("/hooks/fhir/<path:rest>", methods=["POST", "PUT"])
