@@ -11,12 +11,12 @@ read other records through the app.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from flask import Blueprint, abort, render_template, session, url_for
 
 from smart_app.errors import AuthError, FhirError
+from smart_app.fhir.ids import FHIR_ID
 from smart_app.web.pages import auth_error_page, error_page, fhir_error_page
 from smart_app.web.runtime import runtime
 
@@ -34,8 +34,6 @@ EVIDENCE_TYPES = frozenset(
         "Task",
     }
 )
-#: https://hl7.org/fhir/R4/datatypes.html#id
-FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 #: Where each type names its patient (the Patient compartment's reference parameters).
 _PATIENT_ELEMENTS = ("subject", "patient", "for")
 
