@@ -14,7 +14,7 @@ EIGHT_HOURS = 8 * 3600
 
 
 def session_ttl(redis: Redis, cookie_value: str) -> int:
-    return int(redis.ttl(SESSION_KEY + cookie_value))  # type: ignore[arg-type]
+    return int(redis.ttl(SESSION_KEY + cookie_value))
 
 
 def test_an_anonymous_session_lives_only_as_long_as_its_pending_launch(
@@ -31,7 +31,7 @@ def test_an_anonymous_session_lives_only_as_long_as_its_pending_launch(
     # many anonymous launches leave nothing that outlives 15 minutes
     for _ in range(20):
         world.app.test_client().get("/launch", query_string={"iss": V2_ISS, "launch": "x"})
-    ttls = [int(clean_redis.ttl(key)) for key in clean_redis.scan_iter("ms-monitor:auth:*")]  # type: ignore[arg-type]
+    ttls = [int(clean_redis.ttl(key)) for key in clean_redis.scan_iter("ms-monitor:auth:*")]
     assert ttls
     assert max(ttls) <= DEFAULT_PENDING_TTL_SECONDS
 
