@@ -50,7 +50,11 @@ def run(calls: int = 500) -> list[tuple[str, str]]:
         {ISS: JWKS_URL}, ReplayCache(None), fetcher=lambda _url: public_jwks([key])
     )
     app = create_app(
-        Settings(app_launch_url="https://ms-monitor.example.org/launch", redis_url=None),
+        Settings(
+            app_launch_url="https://ms-monitor.example.org/launch",
+            redis_url=None,
+            public_url=ENDPOINT.removesuffix(f"/cds-services/{SERVICE_ID}"),
+        ),
         cds_verifier=verifier,
         today=lambda: AS_OF,
     )

@@ -65,7 +65,10 @@ def run(fhir_base: str, launches: int = 30) -> list[tuple[str, str]]:
     registry = IssuerRegistry(
         [ClientRegistration(iss=fhir_base, client_id=None, auth_method="open")]
     )
-    app = create_app(Settings(cookie_secure=False, secret_key="bench"), registry=registry)
+    settings = Settings(
+        cookie_secure=False, secret_key="bench", launch_rate_limit="100000 per minute"
+    )  # one client address launches every patient
+    app = create_app(settings, registry=registry)
     browser = app.test_client()
     raw = requests.Session()
     app_seconds = raw_seconds = 0.0

@@ -7,8 +7,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class CdsClientAllowance(BaseModel):
+    """One CDS client: where its signing keys are, and the FHIR bases it may name as
+    ``fhirServer`` (https://cds-hooks.hl7.org/2.0/#trusting-cds-clients)."""
+
+    jwks_url: str
+    fhir_servers: list[str] = Field(default_factory=list)
 
 
 class Settings(BaseSettings):
@@ -17,7 +25,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MS_MONITOR_", extra="ignore")
 
     fhir_base_url: str | None = Field(
-        default=None, description="FHIR base for open-server mode and unattended runs."
+        default=None, description="FHIR base of unattended runs and the webhook."
+    )
+    open_server_launch: bool = Field(
+        default=False,
+        description="Also allowlist fhir_base_url as an open server (anonymous launch, no OAuth).",
     )
     canonical_base: str = Field(
         default="http://example.org/fhir/ms-monitor",
@@ -43,8 +55,10 @@ class Settings(BaseSettings):
     webhook_secret: str | None = Field(
         default=None, description="Shared secret FHIR Subscriptions send as a Bearer token."
     )
-    cds_allowed_issuers: dict[str, str] = Field(
-        default_factory=dict, description="CDS client JWT issuers allowed, as {iss: jku/JWKS URL}."
+    cds_allowed_issuers: dict[str, str | CdsClientAllowance] = Field(
+        default_factory=dict,
+        description="CDS clients allowed, as {iss: JWKS URL} or {iss: {jwks_url, fhir_servers}}; "
+        "a fhirServer is read only when it is one of its client's fhir_servers.",
     )
     app_launch_url: str | None = Field(
         default=None, description="SMART launch URL of ms-monitor, linked from CDS cards."
@@ -61,3 +75,26 @@ class Settings(BaseSettings):
         description="CSP frame-ancestors sources; the allowlisted EHR origins are added.",
     )
     session_ttl_seconds: int = Field(default=8 * 3600, gt=0)
+    # -- hardening (issue 13) --
+    public_url: str | None = Field(
+        default=None,
+        description="The app's public URL (scheme://host[:port][/prefix]): the CDS JWT aud, "
+        "the origin writes must come from, HSTS when https, and the trusted Host.",
+    )
+    trusted_hosts: list[str] | None = Field(
+        default=None, description="Flask TRUSTED_HOSTS; default: the host of public_url."
+    )
+    proxy_fix_hops: int = Field(
+        default=0,
+        ge=0,
+        description="Proxies in front that set X-Forwarded-For/-Proto/-Host (werkzeug ProxyFix).",
+    )
+    launch_rate_limit: str = Field(
+        default="30 per minute", description="Per client address, on /launch and /callback."
+    )
+    max_body_bytes: int = Field(default=64 * 1024, gt=0, description="Request body limit.")
+    unattended_max_body_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        gt=0,
+        description="Body limit of the CDS Hooks service and the webhook (prefetch bundles).",
+    )

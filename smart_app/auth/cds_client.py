@@ -16,6 +16,7 @@ import requests
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from smart_app.auth.cds_clients import check_token_times
 from smart_app.auth.jwt_checks import (
     asymmetric_algorithm,
     unverified_claims,
@@ -102,6 +103,7 @@ class CdsClientVerifier:
         jti = claims.get("jti")
         if not isinstance(jti, str) or not jti:
             raise AuthError("the JWT has no jti")
+        check_token_times(claims, now=time.time())  # iat required, nbf, at most 5 minutes
         if not self._replay.first_use(str(claims.get("iss")), jti, float(claims["exp"])):
             raise AuthError("the JWT jti was already used (replay)")
         return claims

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -63,18 +63,35 @@ def _is_loopback(host: str | None) -> bool:
 
 
 def check_endpoint(url: object, fhir_base: str, name: str) -> str:
-    """An OAuth endpoint must be https (RFC 6749 3.1, 3.2), unless it is on loopback or on the
-    same origin as the registered FHIR base (a local sandbox the operator allowlisted)."""
+    """An OAuth endpoint (and the OIDC issuer) must be https (RFC 6749 3.1, 3.2; RFC 8414 2),
+    unless it is on the same origin as the registered FHIR base, or on loopback while the FHIR
+    base itself is on loopback (a local sandbox). An https EHR can never point us at plain-http
+    loopback services (SSRF, tokens to a local listener)."""
     if not isinstance(url, str) or not url:
         raise AuthError(f"{fhir_base}: SMART configuration has no {name}")
     parts = urlsplit(url)
     base = urlsplit(fhir_base)
     same_origin = (parts.scheme, parts.netloc) == (base.scheme, base.netloc)
-    if parts.scheme == "https" or (
-        parts.scheme == "http" and (_is_loopback(parts.hostname) or same_origin)
-    ):
+    local = _is_loopback(parts.hostname) and _is_loopback(base.hostname)
+    if parts.scheme == "https" or (parts.scheme == "http" and (local or same_origin)):
         return url
     raise AuthError(f"{fhir_base}: {name} {url!r} is not an https URL")
+
+
+def pin_issuer(config: SmartConfiguration, pinned: str | None) -> SmartConfiguration:
+    """With an issuer pinned for the registration, the server must announce exactly that one
+    (a hostile EHR claiming another's issuer is refused: RFC 9700 4.4); a server that announces
+    none (SMART 1 CapabilityStatement) is held to the pinned one for RFC 9207 and the id_token."""
+    if pinned is None:
+        return config
+    if config.issuer is None:
+        return replace(config, issuer=pinned)
+    if config.issuer != pinned:
+        raise AuthError(
+            f"{config.fhir_base}: the server announces issuer {config.issuer!r}, "
+            f"not the one registered for it ({pinned!r})"
+        )
+    return config
 
 
 def from_well_known(fhir_base: str, document: Mapping[str, Any]) -> SmartConfiguration:
@@ -89,7 +106,7 @@ def from_well_known(fhir_base: str, document: Mapping[str, Any]) -> SmartConfigu
             document.get("authorization_endpoint"), fhir_base, "authorization_endpoint"
         ),
         token_endpoint=check_endpoint(document.get("token_endpoint"), fhir_base, "token_endpoint"),
-        issuer=issuer if isinstance(issuer, str) and issuer else None,
+        issuer=check_endpoint(issuer, fhir_base, "issuer") if issuer else None,
         jwks_uri=check_endpoint(jwks_uri, fhir_base, "jwks_uri") if jwks_uri else None,
         capabilities=frozenset(_strings(document.get("capabilities"))),
         code_challenge_methods_supported=methods,

@@ -15,7 +15,8 @@ File format (JSON list)::
       "key_id": "kid-1", "redirect_uri": "https://app.example/callback",
       "scopes": "" (empty: the app's standard scopes), "offline_access": false,
       "standalone": false,
-      "site": {...}                          (optional: :mod:`smart_app.site_config`)}]
+      "site": {...}                          (optional: :mod:`smart_app.site_config`),
+      "authorization_server_issuer": "https://auth.ehr.example" (optional: the issuer pinned)}]
 """
 
 from __future__ import annotations
@@ -56,6 +57,9 @@ class ClientRegistration:
     offline_access: bool = False
     standalone: bool = False  # the registration used for a standalone launch without ``iss``
     site: SiteConfiguration = field(default_factory=SiteConfiguration)  # site codes, categories
+    # the authorization server's issuer (RFC 8414) this EHR must announce; pinned, a hostile EHR
+    # cannot claim another's (mix-up, RFC 9700 4.4)
+    authorization_server_issuer: str | None = None
 
     def __post_init__(self) -> None:
         if self.auth_method not in AUTH_METHODS:
@@ -152,12 +156,14 @@ class IssuerRegistry:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> IssuerRegistry:
-        """The file's registrations, plus ``fhir_base_url`` as an open server when it is set
-        and not registered otherwise (open-server mode sends no token anywhere)."""
+        """The file's registrations, plus ``fhir_base_url`` as an open server only when
+        ``open_server_launch`` opts in (an anonymous launch target is never implicit)."""
         registry = cls.from_file(settings.issuers_file) if settings.issuers_file else cls()
-        if settings.fhir_base_url and normalize_iss(settings.fhir_base_url) not in registry:
-            registry._by_iss[normalize_iss(settings.fhir_base_url)] = ClientRegistration(
-                iss=normalize_iss(settings.fhir_base_url), client_id=None, auth_method="open"
+        opted_in = settings.open_server_launch and settings.fhir_base_url
+        if opted_in and normalize_iss(settings.fhir_base_url or "") not in registry:
+            base = normalize_iss(settings.fhir_base_url or "")
+            registry._by_iss[base] = ClientRegistration(
+                iss=base, client_id=None, auth_method="open"
             )
         return registry
 

@@ -31,6 +31,7 @@ from smart_app.auth.discovery import (
     check_endpoint,
     discover,
     openid_configuration,
+    pin_issuer,
 )
 from smart_app.auth.id_token import unverified_header, validate_id_token
 from smart_app.auth.redact import redact
@@ -111,8 +112,9 @@ class SmartClient:
     def discover(self, *, refresh: bool = False) -> SmartConfiguration:
         with self._lock:
             if self._config is None or refresh:
-                self._config = discover(
-                    self.fhir_base, session=self._session, timeout=self._timeout
+                self._config = pin_issuer(
+                    discover(self.fhir_base, session=self._session, timeout=self._timeout),
+                    self.registration.authorization_server_issuer,
                 )
                 self._keys = None
             return self._config
@@ -333,7 +335,10 @@ class SmartClient:
                     or {}
                 )
                 jwks_uri = jwks_uri or oidc.get("jwks_uri")
-                issuer = issuer or _str_or_none(oidc.get("issuer"))
+                oidc_issuer = _str_or_none(oidc.get("issuer"))
+                if oidc_issuer:  # the same endpoint rule as discovery's own issuer
+                    oidc_issuer = check_endpoint(oidc_issuer, self.fhir_base, "issuer")
+                issuer = issuer or oidc_issuer
                 self._oidc_issuer = issuer
             if not jwks_uri or not issuer:
                 raise AuthError("Cannot validate the id_token: the server publishes no jwks_uri")

@@ -14,11 +14,13 @@ from flask import Flask, Response
 from flask_wtf.csrf import CSRFProtect
 
 from smart_app.auth.cds_client import CdsClientVerifier, ReplayCache
+from smart_app.auth.cds_clients import CdsClientRegistry
 from smart_app.auth.registry import IssuerRegistry
 from smart_app.auth.store import MemoryTokenStore, RedisTokenStore, TokenStore
 from smart_app.service.updates import QueueFactory, lazy_patient_queue
 from smart_app.settings import Settings
 from smart_app.web import cds_hooks, dashboard, evidence, jwks_route, launch, webhook
+from smart_app.web.hardening import harden
 from smart_app.web.launches import LaunchRepository
 from smart_app.web.pages import register_error_pages
 from smart_app.web.runtime import EXTENSION, WebRuntime
@@ -63,17 +65,19 @@ def create_app(
         SESSION_COOKIE_SAMESITE="None" if settings.cookie_secure else "Lax",
         WTF_CSRF_SSL_STRICT=False,  # our own Origin/Referer check covers http and https alike
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the server-side session
-        MAX_CONTENT_LENGTH=64 * 1024,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,  # per route: smart_app.web.hardening
     )
     store = store if store is not None else token_store(settings)
     registry = registry if registry is not None else IssuerRegistry.from_settings(settings)
+    cds_clients = CdsClientRegistry.from_settings(settings)
     app.extensions[EXTENSION] = WebRuntime(
         settings=settings,
         store=store,
         registry=registry,
         launches=LaunchRepository(store, ttl_seconds=settings.session_ttl_seconds),
         cds_verifier=cds_verifier
-        or CdsClientVerifier(settings.cds_allowed_issuers, ReplayCache(settings.redis_url)),
+        or CdsClientVerifier(cds_clients.jwks_urls(), ReplayCache(settings.redis_url)),
+        cds_clients=cds_clients,
         patient_queue=queue_factory or lazy_patient_queue(settings),
         app_jwks=jwks_route.app_jwks(settings),
         today=today,
@@ -91,6 +95,7 @@ def create_app(
     for blueprint in (webhook.bp, cds_hooks.bp):
         app.register_blueprint(blueprint)
         csrf.exempt(blueprint)
+    harden(app, settings)  # trusted hosts, proxy, body and rate limits
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

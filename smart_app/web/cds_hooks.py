@@ -3,10 +3,12 @@
 https://cds-hooks.hl7.org/2.0/: discovery at ``/cds-services`` (with prefetch templates, so most
 calls need no FHIR round trip), the CDS client authenticates with a signed JWT
 (https://cds-hooks.hl7.org/2.0/#trusting-cds-clients): an allowlisted ``iss`` whose JWKS we fetch,
-``aud`` = this endpoint's URL, a ``jti`` never seen before, a live ``exp``, and an asymmetric
-algorithm (never ``none`` or HMAC), checked by smart_app.auth.cds_client. Without prefetch the
-service reads ``fhirServer`` with the ``fhirAuthorization`` token (or an open server without one),
-through the application service (smart_app.service.cds).
+``aud`` = this endpoint's public URL (``MS_MONITOR_PUBLIC_URL``, never the request's Host), a
+``jti`` never seen before, ``iat``/``nbf``/``exp`` at most 5 minutes apart, and an asymmetric
+algorithm (never ``none`` or HMAC). Without prefetch the service reads ``fhirServer`` with the
+``fhirAuthorization`` token only when that server is a FHIR base registered for the client
+(smart_app.auth.cds_clients), through the application service (smart_app.service.cds); anything
+else gets 412 and no request.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from smart_app.auth.cds_client import CdsClientVerifier, ReplayCache  # re-exported
+from smart_app.auth.cds_clients import service_audience
 from smart_app.domain import PatientReport
 from smart_app.errors import AuthError, MsMonitorError
 from smart_app.fhir import FhirClient
+from smart_app.fhir.ids import is_fhir_id
 from smart_app.service.cds import (
     PREFETCH,
     prefetched_resources,
@@ -29,6 +33,7 @@ from smart_app.service.cds import (
     report_from_server,
 )
 from smart_app.service.context import evaluation_context
+from smart_app.web.hardening import large_body_limit
 from smart_app.web.runtime import runtime
 
 log = logging.getLogger(__name__)
@@ -40,6 +45,7 @@ SOURCE_URL = "https://www.nice.org.uk/guidance/ng220"
 __all__ = ["SERVICE_ID", "CdsClientVerifier", "ReplayCache", "bp", "cards_for"]
 
 bp = Blueprint("ms_monitor_cds", __name__)
+bp.before_request(large_body_limit)  # a realistic prefetch: hundreds of resources
 
 
 class _BearerToken:
@@ -132,8 +138,11 @@ def patient_view() -> Response:
         return _json_error(401, "a Bearer JWT is required")
     rt = runtime()
     settings = rt.settings
+    audience = service_audience(settings, request.path)  # never from the request's Host
+    if audience is None:
+        return _json_error(503, "the service's public URL (MS_MONITOR_PUBLIC_URL) is not set")
     try:
-        rt.cds_verifier.verify(token.strip(), audience=request.base_url)
+        claims = rt.cds_verifier.verify(token.strip(), audience=audience)
     except AuthError as exc:
         return _json_error(401, str(exc))
     body: Any = request.get_json(silent=True)
@@ -143,6 +152,8 @@ def patient_view() -> Response:
     patient_id = context.get("patientId") if isinstance(context, dict) else None
     if not isinstance(patient_id, str) or not patient_id:
         return _json_error(400, "context.patientId is required")
+    if not is_fhir_id(patient_id):  # before any read or search URL
+        return _json_error(422, "context.patientId is not a FHIR id")
     context = evaluation_context(settings, as_of=rt.today())
     prefetch = body.get("prefetch")
     resources = prefetched_resources(prefetch) if isinstance(prefetch, dict) else None
@@ -152,6 +163,8 @@ def patient_view() -> Response:
         server = body.get("fhirServer")
         if not isinstance(server, str) or not server.startswith(("https://", "http://")):
             return _json_error(412, "prefetch incomplete and no fhirServer to read from")
+        if not rt.cds_clients.allows_fhir_server(claims.get("iss"), server):  # no SSRF
+            return _json_error(412, "fhirServer is not a FHIR base registered for this client")
         auth = body.get("fhirAuthorization") or {}
         token_value = auth.get("access_token") if isinstance(auth, dict) else None
         client = FhirClient(

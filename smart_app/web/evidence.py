@@ -11,13 +11,13 @@ read other records through the app.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from flask import Blueprint, abort, render_template, session, url_for
 
 from smart_app.domain.reads import PLAN_TYPES, clinical_types
 from smart_app.domain.references import patient_of
+from smart_app.fhir.ids import FHIR_ID
 from smart_app.web.pages import error_page
 from smart_app.web.runtime import runtime
 
@@ -25,8 +25,6 @@ bp = Blueprint("evidence", __name__, url_prefix="/app")
 
 #: What the engine reads and writes (smart_app.domain.reads): nothing else is served.
 EVIDENCE_TYPES = frozenset((*clinical_types(), *PLAN_TYPES))
-#: https://hl7.org/fhir/R4/datatypes.html#id
-FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 
 
 def _text(concept: Any) -> str:

@@ -12,7 +12,6 @@ SMART client built from the server's discovery document, and to our own pages.
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
@@ -23,7 +22,9 @@ from smart_app.auth.token_source import pop_pending, save_pending, save_tokens
 from smart_app.auth.tokens import open_server_context
 from smart_app.errors import AuthError, ConfigurationError, FhirError, UnknownIssuerError
 from smart_app.fhir import FhirClient
+from smart_app.fhir.ids import FHIR_ID
 from smart_app.web.launches import LaunchRecord, add_launch, new_launch_id
+from smart_app.web.mixup import mixup_refusal
 from smart_app.web.pages import error_page
 from smart_app.web.runtime import runtime
 from smart_app.web.sessions import rotate_session
@@ -31,8 +32,6 @@ from smart_app.web.sessions import rotate_session
 log = logging.getLogger(__name__)
 bp = Blueprint("launch", __name__)
 
-#: https://hl7.org/fhir/R4/datatypes.html#id
-FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 PENDING_STATES = "pending_states"
 MAX_PENDING = 10
 
@@ -92,7 +91,8 @@ def _authorize(registration: ClientRegistration, *, launch: str | None) -> Any:
 
 
 @bp.get("/callback")
-def callback() -> Any:
+@bp.get("/callback/<registration_name>")  # one redirect URI per registration (mix-up defence)
+def callback(registration_name: str | None = None) -> Any:
     """The redirect back from the authorization server: check state, exchange, start the app."""
     rt = runtime()
     state = request.args.get("state", "")
@@ -113,6 +113,8 @@ def callback() -> Any:
             400,
         )
     session[PENDING_STATES] = [s for s in states if s != state]
+    if (refused := mixup_refusal(pending)) is not None:  # RFC 9700 4.4: its own redirect URI
+        return refused
     try:
         registration = rt.registry.get(pending.iss)
         tokens = rt.smart_client(registration).complete(pending, callback_args=request.args)

@@ -19,6 +19,7 @@ from typing import Any
 from flask import current_app
 
 from smart_app.auth.cds_client import CdsClientVerifier
+from smart_app.auth.cds_clients import CdsClientRegistry
 from smart_app.auth.registry import ClientRegistration, IssuerRegistry
 from smart_app.auth.smart_client import SmartClient
 from smart_app.auth.store import TokenStore
@@ -43,6 +44,7 @@ class WebRuntime:
     registry: IssuerRegistry
     launches: LaunchRepository
     cds_verifier: CdsClientVerifier
+    cds_clients: CdsClientRegistry  # each CDS client's JWKS and the FHIR bases it may name
     patient_queue: QueueFactory
     app_jwks: dict[str, Any]
     today: Callable[[], date] = date.today

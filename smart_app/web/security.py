@@ -5,6 +5,8 @@
 * ``Referrer-Policy: no-referrer`` everywhere except pages with a form, which use ``same-origin``:
   under ``no-referrer`` browsers send ``Origin: null`` on a same-origin POST (Fetch, "append a
   request Origin header"), and the Origin is what proves the POST came from our own page.
+* Behind a TLS-terminating proxy, ``MS_MONITOR_PUBLIC_URL`` (or ProxyFix, smart_app.web.hardening)
+  gives the origin the Origin check compares with and turns HSTS on.
 * Werkzeug/gunicorn access logs print the request line: the OAuth callback's query string holds
   the authorization code and state, the launch's the launch id (and, on open servers, a patient
   id), so their query strings are cut from log records.
@@ -16,7 +18,7 @@ import logging
 import re
 from urllib.parse import urlsplit
 
-from flask import Flask, Request, Response, request
+from flask import Flask, Request, Response, current_app, request
 
 from smart_app.auth.redact import redact
 from smart_app.auth.registry import IssuerRegistry
@@ -41,12 +43,29 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+def _add_filter(filterer: logging.Filterer) -> None:
+    if not any(isinstance(f, RedactingFilter) for f in filterer.filters):
+        filterer.addFilter(RedactingFilter())
+
+
 def install_log_redaction() -> None:
-    """Attach the filter to the request loggers of the dev server and of gunicorn."""
-    for name in ("werkzeug", "gunicorn.access", "gunicorn.error", "smart_app"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
-            logger.addFilter(RedactingFilter())
+    """Attach the filter to the request loggers of the dev server and of gunicorn, to every
+    ``smart_app`` logger, and to the *handlers* of those and of the root logger.
+
+    A logger's filters apply only to records created on that very logger: a record of
+    ``smart_app.web.launch`` propagates to its ancestors' handlers without passing the filter
+    of ``smart_app`` (https://docs.python.org/3/howto/logging.html#logging-flow). Handlers see
+    every record that reaches them, whichever logger made it."""
+    names = ["werkzeug", "gunicorn.access", "gunicorn.error", "smart_app"]
+    names += [n for n in logging.root.manager.loggerDict if n.startswith("smart_app.")]
+    loggers = [logging.getLogger(name) for name in names]
+    for logger in loggers:
+        _add_filter(logger)
+    for logger in [logging.root, *loggers]:
+        for handler in logger.handlers:
+            _add_filter(handler)
+    if logging.lastResort is not None:  # used when no handler is configured at all
+        _add_filter(logging.lastResort)
 
 
 def origin_of(url: str) -> str | None:
@@ -74,9 +93,17 @@ def content_security_policy(ancestors: str) -> str:
     )
 
 
+def configured_public_origin() -> str | None:
+    """The origin of ``MS_MONITOR_PUBLIC_URL``: what the browser sees when a proxy terminates
+    TLS in front of the app (the app itself then sees plain http and the proxy's Host)."""
+    settings = current_app.extensions.get("ms_monitor_settings")
+    url = getattr(settings, "public_url", None)
+    return origin_of(url) if isinstance(url, str) and url else None
+
+
 def same_origin_post(req: Request, public_origin: str | None = None) -> bool:
-    """True when a POST's Origin (else Referer) is this app's own origin."""
-    own = public_origin or origin_of(req.host_url)
+    """True when a POST's Origin (else Referer) is this app's own (public) origin."""
+    own = public_origin or configured_public_origin() or origin_of(req.host_url)
     origin = req.headers.get("Origin")
     if origin and origin != "null":
         return origin.lower() == own
@@ -94,6 +121,7 @@ def init_security(app: Flask, *, ancestors: str) -> None:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers["Cache-Control"] = "no-store"
-        if request.is_secure:
+        public = configured_public_origin() or ""
+        if request.is_secure or public.startswith("https://"):  # also behind a TLS proxy
             response.headers["Strict-Transport-Security"] = "max-age=31536000"
         return response

@@ -19,6 +19,8 @@ from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
 from smart_app.auth.store import TokenStore
+from smart_app.auth.token_source import DEFAULT_PENDING_TTL_SECONDS
+from smart_app.web.launches import owned_launches
 
 SESSION_PREFIX = "session:"
 _ID_BYTES = 32
@@ -50,6 +52,14 @@ def rotate_session(session: SessionMixin) -> None:
         session.rotated_from = session.sid
     session.sid = new_session_id()
     session.modified = True
+
+
+def anonymous_session_ttl(session: SessionMixin, full_ttl: int) -> int:
+    """A session that owns no launch yet (nobody logged in) lives only as long as its pending
+    launch: anonymous ``GET /launch`` calls cannot fill the store for the full session time."""
+    if owned_launches(session):
+        return full_ttl
+    return min(full_ttl, DEFAULT_PENDING_TTL_SECONDS)
 
 
 class ServerSessionInterface(SessionInterface):
@@ -89,14 +99,13 @@ class ServerSessionInterface(SessionInterface):
         unchanged = not (session.modified or session.new or session.rotated_from)
         if unchanged and not self.should_set_cookie(app, session):
             return
-        self.store.put(
-            SESSION_PREFIX + session.sid, json.dumps(dict(session)).encode(), self.ttl_seconds
-        )
+        ttl = anonymous_session_ttl(session, self.ttl_seconds)
+        self.store.put(SESSION_PREFIX + session.sid, json.dumps(dict(session)).encode(), ttl)
         response.vary.add("Cookie")
         response.set_cookie(
             name,
             session.sid,
-            max_age=self.ttl_seconds,
+            max_age=ttl,
             path=self.get_cookie_path(app),
             domain=self.get_cookie_domain(app),
             secure=self.get_cookie_secure(app),

@@ -19,12 +19,15 @@ from flask import Blueprint, Response, request
 from redis.exceptions import RedisError
 
 from smart_app.domain.references import patient_of
+from smart_app.fhir.ids import is_fhir_id
 from smart_app.service.updates import enqueue_patient_update
+from smart_app.web.hardening import large_body_limit
 from smart_app.web.runtime import runtime
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("ms_monitor_webhook", __name__)
+bp.before_request(large_body_limit)  # notifications may carry whole resources
 
 
 def _outcome(status: int, text: str, code: str) -> Response:
@@ -64,6 +67,8 @@ def receive(rest: str) -> Response:
     patient_id = patient_of(resource)
     if patient_id is None:
         return _outcome(422, "the resource names no patient", "invalid")
+    if not is_fhir_id(patient_id):  # before it reaches a Redis key or a search URL
+        return _outcome(422, "the patient reference is not a FHIR id", "invalid")
     try:
         queued = enqueue_patient_update(rt.patient_queue(), fhir_base, patient_id)
     except RedisError as exc:

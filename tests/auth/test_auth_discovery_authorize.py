@@ -248,7 +248,9 @@ def test_registry_from_file_with_secret_from_env_and_key_file(
 def test_registry_from_settings_adds_the_open_fhir_base(tmp_path: Path) -> None:
     (tmp_path / "issuers.json").write_text(json.dumps([{"iss": ISS, "auth_method": "open"}]))
     settings = Settings(
-        issuers_file=tmp_path / "issuers.json", fhir_base_url="http://localhost:8080/fhir"
+        issuers_file=tmp_path / "issuers.json",
+        fhir_base_url="http://localhost:8080/fhir",
+        open_server_launch=True,
     )
     registry = IssuerRegistry.from_settings(settings)
     assert len(registry) == 2

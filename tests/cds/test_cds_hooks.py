@@ -15,7 +15,7 @@ from joserfc.jwk import OctKey
 
 from smart_app.auth.jwks import SigningKey, generate_signing_key, public_jwks
 from smart_app.service.cds import PREFETCH
-from smart_app.settings import Settings
+from smart_app.settings import CdsClientAllowance, Settings
 from smart_app.synthetic import cohort
 from smart_app.web.app import create_app
 from smart_app.web.cds_hooks import (
@@ -27,7 +27,9 @@ from smart_app.web.cds_hooks import (
 AS_OF = date(2026, 11, 24)
 ISS = "https://ehr.example.org/cds-client"
 JWKS_URL = "https://ehr.example.org/cds-client/jwks.json"
-ENDPOINT = f"http://localhost/cds-services/{SERVICE_ID}"
+PUBLIC_URL = "http://localhost"
+ENDPOINT = f"{PUBLIC_URL}/cds-services/{SERVICE_ID}"
+FHIR = "https://ehr.example.org/fhir"  # the FHIR base registered for the CDS client ISS
 LAUNCH = "https://ms-monitor.example.org/launch"
 EHR_KEY = generate_signing_key("ES384", "ehr-key")
 PATIENTS = {p.patient_id: p for p in cohort(as_of=AS_OF, patients=20)}
@@ -39,7 +41,12 @@ def make_client(fetches: list[str] | None = None) -> FlaskClient:
             fetches.append(url)
         return public_jwks([EHR_KEY])
 
-    settings = Settings(app_launch_url=LAUNCH, redis_url=None)
+    settings = Settings(
+        app_launch_url=LAUNCH,
+        redis_url=None,
+        public_url=PUBLIC_URL,
+        cds_allowed_issuers={ISS: CdsClientAllowance(jwks_url=JWKS_URL, fhir_servers=[FHIR])},
+    )
     verifier = CdsClientVerifier({ISS: JWKS_URL}, ReplayCache(None), fetcher=fetcher)
     return create_app(settings, cds_verifier=verifier, today=lambda: AS_OF).test_client()
 
@@ -191,7 +198,7 @@ def test_malformed_hook_requests_get_400() -> None:
 
 @responses.activate
 def test_without_prefetch_it_reads_the_fhir_server_with_the_given_token() -> None:
-    fhir = "https://ehr.example.org/fhir"
+    fhir = FHIR
     resources = PATIENTS["msm-010"].resources
     patient = next(r for r in resources if r["resourceType"] == "Patient")
     kinds = ["Condition", "Observation", "ImagingStudy", "MedicationRequest", "MedicationStatement"]

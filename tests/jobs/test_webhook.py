@@ -127,3 +127,20 @@ def test_jwks_route_serves_only_the_public_key(tmp_path: Any, queue: Queue) -> N
     assert jwk["kid"] == "kid-7"
     assert jwk["kty"] == "RSA"
     assert not {"d", "p", "q", "dp", "dq", "qi"} & set(jwk)
+
+
+@pytest.mark.parametrize(
+    "reference",
+    ["Patient/msm-001&patient=msm-002", "Patient/a:b", "Patient/" + "x" * 65, "Patient/p 1"],
+)
+def test_a_patient_reference_that_is_not_a_fhir_id_gets_422_and_nothing_is_queued(
+    client: FlaskClient, queue: Queue, redis_conn: Redis, reference: str
+) -> None:
+    keys_before = set(redis_conn.keys())
+    body = {"resourceType": "Observation", "subject": {"reference": reference}}
+    response = client.post("/hooks/fhir", json=body, headers=bearer(SECRET))
+    assert response.status_code == 422
+    assert response.json is not None
+    assert "not a FHIR id" in response.json["issue"][0]["diagnostics"]
+    assert queue.count == 0
+    assert set(redis_conn.keys()) == keys_before
