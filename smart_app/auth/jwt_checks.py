@@ -84,5 +84,7 @@ def verify_jwt(
     try:
         registry.validate(found)
     except JoseError as error:
-        raise AuthError(f"{what}: {error.error} ({error.description})") from error
+        claim = getattr(error, "claim", None)  # which claim failed: iat, nbf, exp, aud...
+        named = f" {claim}" if claim else ""
+        raise AuthError(f"{what}: {error.error}{named} ({error.description})") from error
     return dict(found)

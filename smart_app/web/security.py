@@ -22,6 +22,7 @@ from flask import Flask, Request, Response, current_app, request
 
 from smart_app.auth.redact import redact
 from smart_app.auth.registry import IssuerRegistry
+from smart_app.web.runtime import EXTENSION
 
 #: Paths whose query string is never logged.
 _SECRET_QUERY = re.compile(r"(/(?:callback|launch|standalone)[^?\s\"]*)\?[^\s\"]*")
@@ -96,8 +97,8 @@ def content_security_policy(ancestors: str) -> str:
 def configured_public_origin() -> str | None:
     """The origin of ``MS_MONITOR_PUBLIC_URL``: what the browser sees when a proxy terminates
     TLS in front of the app (the app itself then sees plain http and the proxy's Host)."""
-    settings = current_app.extensions.get("ms_monitor_settings")
-    url = getattr(settings, "public_url", None)
+    runtime = current_app.extensions.get(EXTENSION)
+    url = getattr(getattr(runtime, "settings", None), "public_url", None)
     return origin_of(url) if isinstance(url, str) and url else None
 
 

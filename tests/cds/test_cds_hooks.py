@@ -35,7 +35,9 @@ EHR_KEY = generate_signing_key("ES384", "ehr-key")
 PATIENTS = {p.patient_id: p for p in cohort(as_of=AS_OF, patients=20)}
 
 
-def make_client(fetches: list[str] | None = None) -> FlaskClient:
+def make_client(
+    fetches: list[str] | None = None, *, trusted_hosts: tuple[str, ...] = ()
+) -> FlaskClient:
     def fetcher(url: str) -> dict[str, Any]:
         if fetches is not None:
             fetches.append(url)
@@ -46,6 +48,7 @@ def make_client(fetches: list[str] | None = None) -> FlaskClient:
         redis_url=None,
         public_url=PUBLIC_URL,
         cds_allowed_issuers={ISS: CdsClientAllowance(jwks_url=JWKS_URL, fhir_servers=[FHIR])},
+        trusted_hosts=list(trusted_hosts),
     )
     verifier = CdsClientVerifier({ISS: JWKS_URL}, ReplayCache(None), fetcher=fetcher)
     return create_app(settings, cds_verifier=verifier, today=lambda: AS_OF).test_client()

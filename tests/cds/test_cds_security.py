@@ -94,7 +94,9 @@ def test_a_plain_jwks_url_entry_allows_no_fhir_server() -> None:
 def test_aud_comes_from_the_public_url_not_from_the_host_header() -> None:
     """A token minted for another service on another host, sent with that Host, is refused."""
     other = f"https://other-service.example.org/cds-services/{SERVICE_ID}"
-    response = make_client().post(
+    # both hosts trusted, so that the audience check alone is tried (TRUSTED_HOSTS: next test)
+    client = make_client(trusted_hosts=("localhost", "other-service.example.org"))
+    response = client.post(
         f"/cds-services/{SERVICE_ID}",
         json=hook_request("msm-001"),
         headers={"Authorization": f"Bearer {client_jwt(aud=other)}"},
