@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from functools import partial
 
-from smart_app.domain import RuleSettings
+from smart_app.domain import EvaluationContext
 from smart_app.fhir import FhirClient
 from smart_app.fhir.patient_record import read_patient_record
 from smart_app.jobs.population import group_member_ids
@@ -26,7 +26,7 @@ from smart_app.jobs.population_run import run_searched
 from smart_app.synthetic import cohort, transaction_bundle
 
 AS_OF = date(2026, 11, 24)
-RULES = RuleSettings()
+RULES = EvaluationContext(date.today())
 CONCURRENCY = 4
 TARGET_RATIO = 0.9
 

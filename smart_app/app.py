@@ -7,13 +7,14 @@ long-lived part is built here once and reached through ``current_app.extensions`
 from __future__ import annotations
 
 import secrets
+from datetime import date
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from smart_app.auth.registry import IssuerRegistry
 from smart_app.auth.store import MemoryTokenStore, RedisTokenStore, TokenStore
-from smart_app.domain import RuleSettings
+from smart_app.domain import EvaluationContext
 from smart_app.settings import Settings
 from smart_app.web import dashboard, evidence, launch
 from smart_app.web.launches import LaunchRepository
@@ -62,7 +63,7 @@ def create_app(
         store=store,
         registry=registry,
         launches=LaunchRepository(store, ttl_seconds=settings.session_ttl_seconds),
-        rules=RuleSettings(canonical_base=settings.canonical_base),
+        rules=EvaluationContext.build(date.today(), canonical_base=settings.canonical_base),
     )
     app.session_interface = ServerSessionInterface(store, ttl_seconds=settings.session_ttl_seconds)
     csrf.init_app(app)

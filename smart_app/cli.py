@@ -28,13 +28,25 @@ def main() -> None:
 @click.option(
     "--careplan", is_flag=True, help="Print the transaction Bundle it would write instead."
 )
-def evaluate(bundles: tuple[Path, ...], as_of: date | None, careplan: bool) -> None:
+@click.option(
+    "--site-codes",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help='A JSON object of the site\'s own codes: {"edss": ["system|code", ...], ...}.',
+)
+def evaluate(
+    bundles: tuple[Path, ...], as_of: date | None, careplan: bool, site_codes: Path | None
+) -> None:
     """Evaluate the patients in FHIR Bundle files and print the report JSON."""
     from smart_app.offline import evaluate_files
 
     try:
         outputs = evaluate_files(
-            bundles, as_of=as_of or date.today(), careplan=careplan, settings=Settings()
+            bundles,
+            as_of=as_of or date.today(),
+            careplan=careplan,
+            settings=Settings(),
+            site_codes=site_codes,
         )
     except InputError as exc:
         fail(str(exc), EXIT_BAD_INPUT)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from smart_app.conformance.bundle import PROFILE_IDS, profile_url
-from smart_app.domain import evaluate_patient, plan_transaction
+from smart_app.domain import EvaluationContext, evaluate_patient, plan_transaction
 from smart_app.domain.terminology import DEFAULT_CANONICAL_BASE
 from smart_app.synthetic import cohort
 
@@ -75,8 +75,8 @@ def _latest(resources: list[JsonDict], profile_id: str, positive: bool = False) 
 def generate_examples(as_of: date = EXAMPLE_AS_OF) -> dict[str, JsonDict]:
     """File name -> example resource, for the example scenario patient on ``as_of``."""
     patient = next(p for p in cohort(as_of=as_of) if p.scenario == EXAMPLE_SCENARIO)
-    report = evaluate_patient(patient.resources, as_of=as_of)
-    changes = plan_transaction(report, [], as_of=as_of)
+    report = evaluate_patient(patient.resources, EvaluationContext(as_of))
+    changes = plan_transaction(report, [])
     if changes.bundle is None:
         raise ValueError(f"scenario {EXAMPLE_SCENARIO} wrote no plan")
     written = [entry["resource"] for entry in changes.bundle["entry"]]

@@ -1,7 +1,10 @@
 """Input shapes: a Bundle, a list of resources, or models; and splitting a Bundle by patient.
 
 Resources inside a Bundle may have no ``id`` but a ``fullUrl`` (``urn:uuid:...`` in transaction
-Bundles); references may point at either, so both are kept as the resource's names.
+and Synthea Bundles); references may point at either, so both are kept as the resource's names and
+a ``urn:uuid:`` reference resolves to the resource it names (never to a second patient).
+OperationOutcome entries of a searchset (``search.mode`` = ``outcome``, e.g. Epic's warnings) are
+not patient data and are skipped silently (docs/clinical-rules.md, "Q. Data quality").
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ def iter_entries(resources: object) -> Iterator[Entry]:
         if resource is not None and resource.get("resourceType") == "Bundle":
             for entry in get_list(resource, "entry"):
                 if isinstance(entry, dict):
+                    if _is_outcome(entry):
+                        continue
                     yield from walk(entry.get("resource"), get_str(entry, "fullUrl"))
                 else:
                     yield from walk(None, None)
@@ -49,6 +54,15 @@ def iter_entries(resources: object) -> Iterator[Entry]:
             yield from walk(item, None)
     else:
         yield from walk(resources, None)
+
+
+def _is_outcome(entry: JsonDict) -> bool:
+    """An OperationOutcome entry (``search.mode`` outcome, or any OperationOutcome)."""
+    search = get_dict(entry, "search")
+    if search is not None and search.get("mode") == "outcome":
+        return True
+    resource = entry.get("resource")
+    return isinstance(resource, dict) and resource.get("resourceType") == "OperationOutcome"
 
 
 def _ref_of(resource: JsonDict | None, full_url: str | None) -> str | None:

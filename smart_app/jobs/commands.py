@@ -59,8 +59,8 @@ def run_command(
     settings = Settings()
     try:
         client = fhir_client(fhir_base, auth=auth, settings=settings)
-        rules = rule_settings(settings)
         day = as_of or date.today()
+        rules = rule_settings(settings, day)
         if bulk:
             with tempfile.TemporaryDirectory(prefix="ms-monitor-bulk-") as work_dir:
                 summary = run_bulk(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from smart_app.auth.backend import BackendTokenSource
 from smart_app.auth.jwks import load_signing_key
-from smart_app.domain import RuleSettings
+from smart_app.domain import EvaluationContext
 from smart_app.errors import ConfigurationError
 from smart_app.fhir import FhirClient
 from smart_app.settings import Settings
@@ -55,5 +57,5 @@ def fhir_client(fhir_base: str, *, auth: str, settings: Settings) -> FhirClient:
     )
 
 
-def rule_settings(settings: Settings) -> RuleSettings:
-    return RuleSettings(canonical_base=settings.canonical_base)
+def rule_settings(settings: Settings, as_of: date) -> EvaluationContext:
+    return EvaluationContext.build(as_of, canonical_base=settings.canonical_base)

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from smart_app.domain import (
+    EvaluationContext,
     PatientReport,
     PlanChanges,
-    RuleSettings,
     evaluate_patient,
     plan_transaction,
 )
@@ -34,13 +34,13 @@ def evaluate_and_write(
     patient_id: str,
     *,
     as_of: date,
-    settings: RuleSettings,
+    settings: EvaluationContext,
     dry_run: bool = False,
 ) -> PatientRun:
     """Evaluate ``patient_id`` as of ``as_of`` and bring its plan on the server up to date."""
     record = read_patient_record(client, patient_id, canonical_base=settings.canonical_base)
-    report = evaluate_patient(record.resources, as_of=as_of, settings=settings)
-    changes = plan_transaction(report, list(record.existing_plan), as_of=as_of, settings=settings)
+    report = evaluate_patient(record.resources, settings.on(as_of))
+    changes = plan_transaction(report, list(record.existing_plan))
     if changes.bundle is None or dry_run:
         return PatientRun(patient_id, report, changes, written=False)
     client.transaction(changes.bundle)

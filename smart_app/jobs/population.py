@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 from smart_app.domain import (
-    RuleSettings,
+    EvaluationContext,
     Terminology,
     evaluate_patient,
     plan_transaction,
@@ -67,14 +67,14 @@ def write_plan_from_resources(
     resources: list[dict[str, Any]],
     *,
     as_of: date,
-    settings: RuleSettings,
+    settings: EvaluationContext,
     dry_run: bool = False,
 ) -> PatientRun:
     """The bulk path: clinical resources came from an export; only our plan is read here."""
     urls = [url.format(id=patient_id) for url in plan_searches(settings.canonical_base)]
     existing = [r for page in client.batch_get(urls) for r in bundle_resources(page)]
-    report = evaluate_patient(resources, as_of=as_of, settings=settings)
-    changes = plan_transaction(report, existing, as_of=as_of, settings=settings)
+    report = evaluate_patient(resources, settings.on(as_of))
+    changes = plan_transaction(report, existing)
     if changes.bundle is None or dry_run:
         return PatientRun(patient_id, report, changes, written=False)
     client.transaction(changes.bundle)

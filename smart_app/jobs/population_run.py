@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from smart_app.domain import RuleSettings, load_terminology
+from smart_app.domain import EvaluationContext, load_terminology
 from smart_app.fhir import FhirClient
 from smart_app.fhir.bulk import delete_export, kick_off, stream_ndjson, wait_for_manifest
 from smart_app.jobs.bulk_store import PatientResourceStore
@@ -37,7 +37,7 @@ def run_searched(
     patients: Sequence[str],
     group_id: str | None,
     as_of: date,
-    rules: RuleSettings,
+    rules: EvaluationContext,
     dry_run: bool,
     concurrency: int,
     show_progress: bool = True,
@@ -63,7 +63,7 @@ def run_bulk(
     *,
     group_id: str | None,
     as_of: date,
-    rules: RuleSettings,
+    rules: EvaluationContext,
     dry_run: bool,
     concurrency: int,
     work_dir: Path,

@@ -114,8 +114,9 @@ def update_patient(
     client = fhir_client(fhir_base, auth=auth, settings=settings)
     if hold_seconds > 0:
         time.sleep(hold_seconds)
+    today = date.today()
     run = evaluate_and_write(
-        client, patient_id, as_of=date.today(), settings=rule_settings(settings)
+        client, patient_id, as_of=today, settings=rule_settings(settings, today)
     )
     return {
         "patient": patient_id,

@@ -25,7 +25,7 @@ from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from smart_app.domain import PatientReport, RuleSettings, evaluate_patient
+from smart_app.domain import EvaluationContext, PatientReport, evaluate_patient
 from smart_app.errors import AuthError, MsMonitorError
 from smart_app.fhir import FhirClient
 from smart_app.fhir.client import bundle_resources
@@ -245,7 +245,7 @@ def cds_blueprint(
     today: Callable[[], date] = date.today,
 ) -> Blueprint:
     blueprint = Blueprint("ms_monitor_cds", __name__)
-    rules = RuleSettings(canonical_base=settings.canonical_base)
+    rules = EvaluationContext.build(today(), canonical_base=settings.canonical_base)
     check = verifier or CdsClientVerifier(
         settings.cds_allowed_issuers, ReplayCache(settings.redis_url)
     )
@@ -299,7 +299,7 @@ def cds_blueprint(
                 log.warning("CDS read of the FHIR server failed: %s", exc)
                 return _json_error(502, "the FHIR server could not be read")
             resources = list(record.resources)
-        report = evaluate_patient(resources, as_of=today(), settings=rules)
+        report = evaluate_patient(resources, rules.on(today()))
         cards = cards_for(report, launch_url=settings.app_launch_url, patient_id=patient_id)
         return Response(json.dumps({"cards": cards}), status=200, mimetype="application/json")
 

@@ -18,7 +18,7 @@ from smart_app.auth.registry import ClientRegistration, IssuerRegistry
 from smart_app.auth.smart_client import SmartClient
 from smart_app.auth.store import TokenStore
 from smart_app.auth.token_source import LaunchTokenSource
-from smart_app.domain import RuleSettings
+from smart_app.domain import EvaluationContext
 from smart_app.errors import FhirError
 from smart_app.fhir import FhirClient
 from smart_app.settings import Settings
@@ -36,7 +36,7 @@ class WebRuntime:
     store: TokenStore
     registry: IssuerRegistry
     launches: LaunchRepository
-    rules: RuleSettings
+    rules: EvaluationContext
     _clients: dict[str, SmartClient] = field(default_factory=dict)
     _capabilities: dict[str, tuple[float, dict[str, Any] | None]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)

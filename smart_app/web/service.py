@@ -17,10 +17,10 @@ from typing import Any
 
 from smart_app.auth.scopes import allowed, can_read, can_write
 from smart_app.domain import (
+    EvaluationContext,
     PatientReport,
     PatientTimeline,
     PlanChanges,
-    RuleSettings,
     evaluate_timeline,
     extract_timeline,
     plan_transaction,
@@ -121,7 +121,7 @@ def load_dashboard(
     granted: Iterable[str],
     open_server: bool,
     capabilities: dict[str, Any] | None,
-    rules: RuleSettings,
+    rules: EvaluationContext,
     as_of: date,
     for_writing: bool,
 ) -> Dashboard:
@@ -140,15 +140,9 @@ def load_dashboard(
             "The existing plan (CarePlan and Tasks) could not be read with this launch's "
             "permissions: the evaluation below does not take it into account."
         )
-    timeline = extract_timeline(list(read.record.resources), as_of=as_of, settings=rules)
-    report = evaluate_timeline(timeline, as_of=as_of, settings=rules)
-    changes = plan_transaction(
-        report,
-        list(read.record.existing_plan),
-        as_of=as_of,
-        settings=rules,
-        validate=for_writing,
-    )
+    timeline = extract_timeline(list(read.record.resources), rules.on(as_of))
+    report = evaluate_timeline(timeline)
+    changes = plan_transaction(report, list(read.record.existing_plan), validate=for_writing)
     patient = read.record.resources[0] if read.record.resources else {}
     return Dashboard(
         patient=patient,

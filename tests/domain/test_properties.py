@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smart_app.domain import evaluate_patient, plan_transaction
+from smart_app.domain import EvaluationContext, evaluate_patient, plan_transaction
 from tests.domain.domain_builders import D, benign_base, dmt, jcv, lesions, relapse, sdmt
 
 KEYS = [
@@ -74,7 +74,7 @@ mutated = st.builds(
     st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 1, 1)),
 )
 def test_engine_never_raises(resources: list[Any], as_of: date) -> None:
-    report = evaluate_patient([*TEMPLATES[:2], *resources], as_of=as_of)
+    report = evaluate_patient([*TEMPLATES[:2], *resources], EvaluationContext(as_of))
     out = report.to_json()
     assert out["classification"]["status"] in {
         "not-applicable",
@@ -83,13 +83,13 @@ def test_engine_never_raises(resources: list[Any], as_of: date) -> None:
         "too-early",
         "benign",
     }
-    plan_transaction(report, resources, as_of=as_of)
+    plan_transaction(report, resources)
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(mutated | json_values, max_size=8))
 def test_planner_never_raises_on_garbage_existing(existing: list[Any]) -> None:
-    report = evaluate_patient(TEMPLATES, as_of=D)
+    report = evaluate_patient(TEMPLATES, EvaluationContext(D))
     tasks = [
         {
             "resourceType": "Task",
@@ -106,4 +106,4 @@ def test_planner_never_raises_on_garbage_existing(existing: list[Any]) -> None:
         for extra in existing
         if isinstance(extra, dict)
     ]
-    plan_transaction(report, [*existing, *tasks], as_of=D)
+    plan_transaction(report, [*existing, *tasks])

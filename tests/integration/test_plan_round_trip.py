@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from smart_app.domain import RuleSettings
+from smart_app.domain import EvaluationContext
 from smart_app.fhir import FhirClient
 from smart_app.jobs.patient_run import evaluate_and_write
 from smart_app.synthetic import cohort, transaction_bundle
@@ -23,7 +23,7 @@ from smart_app.synthetic import cohort, transaction_bundle
 pytestmark = pytest.mark.integration
 
 AS_OF = date(2026, 11, 24)
-RULES = RuleSettings()
+RULES = EvaluationContext(date.today())
 
 
 def load_fresh_benign_patient(fhir: FhirClient) -> tuple[str, list[dict[str, Any]]]:

@@ -23,7 +23,7 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 from werkzeug.serving import make_server
 
-from smart_app.domain import RuleSettings, load_terminology
+from smart_app.domain import EvaluationContext, load_terminology
 from smart_app.fhir import FhirClient
 from smart_app.jobs.patient_run import evaluate_and_write
 from smart_app.jobs.queue import enqueue_patient_update
@@ -34,7 +34,7 @@ from smart_app.web.webhook import register_unattended
 
 pytestmark = pytest.mark.integration
 
-RULES = RuleSettings()
+RULES = EvaluationContext(date.today())
 SECRET = "hook-secret-" + uuid.uuid4().hex
 QUEUE = "ms-monitor-events-test"
 MS_MONITOR = Path(sys.executable).parent / "ms-monitor"

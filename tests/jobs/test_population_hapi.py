@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from smart_app.cli import main
-from smart_app.domain import RuleSettings, load_terminology
+from smart_app.domain import EvaluationContext, load_terminology
 from smart_app.fhir import FhirClient
 from smart_app.jobs.population import ms_patient_ids
 from smart_app.jobs.population_run import run_bulk, run_searched
@@ -20,7 +20,7 @@ from smart_app.synthetic import cohort, transaction_bundle
 pytestmark = pytest.mark.integration
 
 AS_OF = date(2026, 11, 24)
-RULES = RuleSettings()
+RULES = EvaluationContext(date.today())
 POPULATION = 200
 
 

@@ -25,7 +25,7 @@ from smart_app.conformance import (
     validate,
 )
 from smart_app.conformance.examples import observation_profile
-from smart_app.domain import evaluate_patient, plan_transaction
+from smart_app.domain import EvaluationContext, evaluate_patient, plan_transaction
 from smart_app.fhir import FhirClient
 from smart_app.synthetic import cohort
 
@@ -75,8 +75,8 @@ def test_every_plan_the_engine_writes_for_the_cohort_is_valid(server: FhirClient
     failures: list[str] = []
     validated = 0
     for patient in cohort(as_of=AS_OF):
-        report = evaluate_patient(patient.resources, as_of=AS_OF)
-        changes = plan_transaction(report, [], as_of=AS_OF)
+        report = evaluate_patient(patient.resources, EvaluationContext(AS_OF))
+        changes = plan_transaction(report, [])
         for entry in (changes.bundle or {}).get("entry", []):
             resource = entry["resource"]
             profile = resource["meta"]["profile"][0]
@@ -99,7 +99,7 @@ def test_cohort_observations_fail_the_profile_exactly_when_the_engine_flags_them
     mismatches: list[str] = []
     rejected = accepted = 0
     for patient in cohort(as_of=AS_OF):
-        report = evaluate_patient(patient.resources, as_of=AS_OF)
+        report = evaluate_patient(patient.resources, EvaluationContext(AS_OF))
         flagged = {i.resource for i in report.data_issues if i.code in PROFILE_ISSUES}
         for resource in patient.resources:
             profile_id = observation_profile(resource)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from smart_app.conformance import PROFILE_IDS, conformance_bundle, conformance_resources
-from smart_app.domain import ACTION_CODES, evaluate_patient
+from smart_app.domain import ACTION_CODES, EvaluationContext, evaluate_patient
 from smart_app.domain.plan import ACTION_DISPLAY
 from smart_app.domain.terminology import (
     DEFAULT_CANONICAL_BASE,
@@ -140,7 +140,7 @@ def test_every_source_the_engine_cites_is_cited_by_the_protocol() -> None:
     }
     seen = 0
     for patient in cohort(as_of=as_of):
-        for rec in evaluate_patient(patient.resources, as_of=as_of).recommendations:
+        for rec in evaluate_patient(patient.resources, EvaluationContext(as_of)).recommendations:
             assert set(rec.source) <= cited[rec.code], rec.code
             seen += 1
     assert seen > 100

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from smart_app.domain import evaluate_patient
+from smart_app.domain import EvaluationContext, evaluate_patient
 from smart_app.synthetic import (
     ALL_CODES,
     SCENARIO_NAMES,
@@ -27,7 +27,7 @@ AS_OF_DATES = (date(2026, 11, 24), date(2025, 3, 31), date(2024, 2, 29))
 
 def report_json(patient: SyntheticPatient, as_of: date) -> dict[str, Any]:
     resources = [entry["resource"] for entry in collection_bundle(patient)["entry"]]
-    output = evaluate_patient(resources, as_of=as_of).to_json()
+    output = evaluate_patient(resources, EvaluationContext(as_of)).to_json()
     parsed: dict[str, Any] = json.loads(output) if isinstance(output, str) else output
     return parsed
 
