@@ -192,12 +192,16 @@ def _diagnosis(
     for relapse in relapses:
         candidates.append((relapse.onset_latest, False, relapse.ref))
     refs = tuple(sorted({c.ref for c in conditions}))
-    if conditions and not any(c.onset is not None for c in conditions):
-        for cond in conditions:
+    any_onset = any(c.onset is not None for c in conditions)
+    for cond in conditions:
+        if cond.onset is None:
             col.issue(
                 "onset-missing",
                 cond.ref,
-                "no MS diagnosis has an onset: disease duration counted from the earliest "
+                "this MS diagnosis has no onset; the disease onset is the earliest onset of the "
+                "other MS diagnoses or of a relapse"
+                if any_onset
+                else "no MS diagnosis has an onset: disease duration counted from the earliest "
                 "recorded date or relapse"
                 if candidates
                 else "MS diagnosis has no onset and no recorded date",

@@ -11,7 +11,8 @@ within twice the drug's dosing interval; a dose covers one interval.
 Current: an ``active`` or ``on-hold`` order (a drug holiday keeps the risk) whose validity period
 has not ended; an ``active`` statement whose period has not ended (one that has:
 ``dmt-status-conflict``); a dose within twice the dosing interval of D. A stopped record without
-an end date: ``dmt-stop-date-unknown``.
+an end date: ``dmt-stop-date-unknown``. A completed statement whose period is still open is counted
+as current, with ``dmt-status-conflict`` (conservative: it keeps PML surveillance going).
 """
 
 from __future__ import annotations
@@ -131,7 +132,19 @@ def dmt_record(
         start = date_of(res, "effectiveDateTime", "effectivePeriod", "dateAsserted")
         end = parse_fhir_date(period.get("end")) if period is not None else None
         end_date = end.latest if end is not None else None
-        current = status == "active" and (end_date is None or end_date >= as_of)
+        open_period = period is not None and (end_date is None or end_date >= as_of)
+        current = (status == "active" and (end_date is None or end_date >= as_of)) or (
+            status == "completed" and open_period
+        )
+        if status == "completed" and open_period:
+            issues.append(
+                DataIssue(
+                    "dmt-status-conflict",
+                    ref,
+                    f"{ingredient.name} is recorded as completed but its period has not ended: "
+                    "counted as current (the conservative reading)",
+                )
+            )
         if status == "active" and not current:
             issues.append(
                 DataIssue(

@@ -42,12 +42,15 @@ def test_to_json_has_exactly_the_spec_keys() -> None:
         "recommendations",
         "data_issues",
     ]
-    assert list(out["classification"]) == [
+    assert list(out["classification"]) == [  # contract v2 adds reason, onset and evidence
         "status",
+        "reason",
         "edss",
         "edss_date",
+        "onset",
         "disease_duration_years",
         "strict",
+        "evidence",
     ]
     assert list(out["activity"]) == ["active", "findings"]
     assert list(out["activity"]["findings"][0]) == ["kind", "date", "evidence"]
