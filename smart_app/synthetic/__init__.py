@@ -15,7 +15,7 @@ from smart_app.synthetic.chart import Chart
 from smart_app.synthetic.expectations import ALL_CODES
 from smart_app.synthetic.model import Expected, RecommendationCheck, Resource, SyntheticPatient
 from smart_app.synthetic.random_cohort import random_patient
-from smart_app.synthetic.scenarios import SCENARIO_NAMES, SCENARIOS
+from smart_app.synthetic.scenarios import SCENARIO_DESCRIPTIONS, SCENARIO_NAMES, SCENARIOS
 
 DEFAULT_SEED = 20261124
 RANDOM_SCENARIO = "random"
@@ -24,6 +24,7 @@ __all__ = [
     "ALL_CODES",
     "DEFAULT_SEED",
     "RANDOM_SCENARIO",
+    "SCENARIO_DESCRIPTIONS",
     "SCENARIO_NAMES",
     "Expected",
     "RecommendationCheck",
@@ -57,7 +58,14 @@ def cohort(
         chart = Chart(patient_id(index), as_of)
         expected = build(chart)
         result.append(
-            SyntheticPatient(chart.patient_id, name, chart.resources, expected, chart.offline_only)
+            SyntheticPatient(
+                chart.patient_id,
+                name,
+                chart.resources,
+                expected,
+                chart.offline_only,
+                SCENARIO_DESCRIPTIONS[name],
+            )
         )
     for index in range(len(result), count):
         chart = Chart(patient_id(index), as_of)

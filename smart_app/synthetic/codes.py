@@ -32,6 +32,11 @@ PPMS_SNOMED = (SNOMED, "428700003", "Primary progressive multiple sclerosis")
 MS_ICD10 = (ICD10CM, "G35", "Multiple sclerosis")
 RRMS_ICD10 = (ICD10CM, "G35.A", "Relapsing-remitting multiple sclerosis")
 MS_ICD9 = (ICD9CM, "340", "Multiple sclerosis")
+MS_WHO_ICD10 = ("http://hl7.org/fhir/sid/icd-10", "G35", "Multiple sclerosis")
+CPT = "http://www.ama-assn.org/go/cpt"
+BRAIN_MRI_CPT = (CPT, "70553", "MRI brain without and with contrast")
+HEAD_SITE = (SNOMED, "69536005", "Head structure")
+RADIOLOGY = ("http://terminology.hl7.org/CodeSystem/v2-0074", "RAD", "Radiology")
 NMOSD_SNOMED = (SNOMED, "25044007", "Neuromyelitis optica")
 
 RELAPSE_SNOMED = (SNOMED, "192929006", "Exacerbation of multiple sclerosis")

@@ -35,6 +35,7 @@ class Expected:
 
     status: str
     strict: bool | None = None
+    reason: str | None = None
     edss: float | None = None
     edss_date: date | None = None
     activity: frozenset[str] = frozenset()
@@ -59,3 +60,5 @@ class SyntheticPatient:
     resources: list[Resource]
     expected: Expected | None
     offline_only: list[Resource] = field(default_factory=list)
+    #: one line for a person choosing a patient (the scenario's docstring)
+    description: str = ""

@@ -52,6 +52,8 @@ def test_engine_matches_expectation(
     assert classification["status"] == expected.status, context
     if expected.strict is not None:
         assert classification["strict"] is expected.strict, context
+    if expected.reason is not None:
+        assert classification["reason"] == expected.reason, context
     if expected.edss is not None:
         assert classification["edss"] == expected.edss, context
     if expected.edss_date is not None:
@@ -99,6 +101,13 @@ ISSUE_CODES = {
     "mri-region-unknown",
     "dmt-matched-by-text",
     "unit-mismatch",
+    "diagnosis-unconfirmed",
+    "edss-as-text",
+    "edss-stale",
+    "mri-findings-unstructured",
+    "dmt-status-conflict",
+    "dmt-stop-date-unknown",
+    "resource-unavailable",
 }
 
 
