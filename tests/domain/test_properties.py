@@ -1,7 +1,9 @@
-"""Property tests: random, truncated or garbage input never raises in the engine or the planner."""
+"""Property tests: random, truncated or garbage input never raises in the engine or the planner;
+the order of a record and duplicated entries never change the report."""
 
 from __future__ import annotations
 
+import random
 from datetime import date
 from typing import Any
 
@@ -9,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smart_app.domain import EvaluationContext, evaluate_patient, plan_transaction
+from smart_app.synthetic import SCENARIO_NAMES, SyntheticPatient, cohort
 from tests.domain.domain_builders import D, benign_base, dmt, jcv, lesions, relapse, sdmt
 
 KEYS = [
@@ -107,3 +110,24 @@ def test_planner_never_raises_on_garbage_existing(existing: list[Any]) -> None:
         if isinstance(extra, dict)
     ]
     plan_transaction(report, [*existing, *tasks])
+
+
+_RECORDS = cohort(as_of=D, patients=len(SCENARIO_NAMES) + 60)
+
+
+@settings(max_examples=250, deadline=None)
+@given(
+    st.sampled_from(_RECORDS),
+    st.randoms(use_true_random=False),
+    st.lists(st.integers(min_value=0, max_value=10_000), max_size=6),
+)
+def test_order_and_duplicates_never_change_the_report(
+    record: SyntheticPatient, rng: random.Random, duplicated: list[int]
+) -> None:
+    """Any record, shuffled or with entries sent twice, gives the same report (contract v2)."""
+    resources = [*record.resources, *record.offline_only]
+    expected = evaluate_patient(resources, EvaluationContext(D)).to_json()
+    shuffled = list(resources)
+    shuffled.extend(resources[i % len(resources)] for i in duplicated)
+    rng.shuffle(shuffled)
+    assert evaluate_patient(shuffled, EvaluationContext(D)).to_json() == expected
