@@ -6,7 +6,7 @@ timestamp (https://hl7.org/fhir/R4/datatypes.html#dateTime). A partial value is 
 (see ``extract.py``). Timestamps are read as the calendar date written in them (the time zone is the
 clinic's: converting to UTC could move a visit to the previous or next day).
 
-Months are calendar months clamped to the month end (clinical-rules.md: 2025-03-15 + 6 months =
+Months are calendar months clamped to the month end (docs/clinical-rules.md: 2025-03-15 + 6 months =
 2025-09-15; 2025-08-31 + 6 months = 2026-02-28). This is ``dateutil.relativedelta``
 arithmetic, written out
 because it runs for every patient in the hot path.
@@ -82,5 +82,5 @@ def add_days(day: date, days: int) -> date:
 
 
 def years_between(start: date, end: date) -> float:
-    """Disease duration in years: days / 365.25 (clinical-rules.md)."""
+    """Disease duration in years: days / 365.25 (docs/clinical-rules.md)."""
     return (end - start).days / 365.25

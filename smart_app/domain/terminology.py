@@ -1,4 +1,4 @@
-"""Code lists that recognise MS data in FHIR resources (clinical-rules.md, "Inputs").
+"""Code lists that recognise MS data in FHIR resources (docs/clinical-rules.md, "Inputs").
 
 One source of truth: the lists are read from the FHIR ValueSets and CodeSystems published in
 ``fhir_profiles/resources/`` (the same files an EHR loads to validate what the app reads and

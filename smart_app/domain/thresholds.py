@@ -1,4 +1,4 @@
-"""Every threshold of clinical-rules.md as one frozen settings value, defaulting to the spec.
+"""Every threshold of docs/clinical-rules.md as one frozen settings value (the defaults).
 
 Sources: Hawkins & McDonnell, JNNP 1999;67:148 and Sayao et al., Neurology 2007;68:496
 (EDSS <= 3 at >= 10 y); Pittock, Ann Neurol 2004;56:303 (strict: EDSS <= 2); Kappos et al. /

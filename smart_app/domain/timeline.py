@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class DataIssue:
-    """An input the engine skipped or doubts (clinical-rules.md, Q)."""
+    """An input the engine skipped or doubts (docs/clinical-rules.md, Q)."""
 
     code: str
     resource: str

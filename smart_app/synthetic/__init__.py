@@ -1,4 +1,4 @@
-"""A deterministic synthetic MS cohort that exercises every rule of clinical-rules.md.
+"""A deterministic synthetic MS cohort that exercises every rule of docs/clinical-rules.md.
 
 Pure: no I/O, no clock. ``as_of`` and ``seed`` are parameters and every date is relative to
 ``as_of``, so the scenario expectations hold whatever day the cohort is generated.

@@ -1,4 +1,4 @@
-"""Code systems and codes the synthetic cohort writes (clinical-rules.md, "Inputs").
+"""Code systems and codes the synthetic cohort writes (docs/clinical-rules.md, "Inputs").
 
 Kept apart from the engine's own code lists on purpose: the cohort is an independent statement
 of the contract, so a wrong code in the engine's data file makes a cross-check test fail instead
@@ -57,7 +57,7 @@ SPINE_MRI_LOINC = (LOINC, "24935-9", "MR Cervical spine")
 BRAIN_SITE = (SNOMED, "12738006", "Brain structure")
 KNEE_SITE = (SNOMED, "72696002", "Knee region structure")
 
-# RxNorm ingredient codes (clinical-rules.md, DMT row), keyed by the name the report uses.
+# RxNorm ingredient codes (docs/clinical-rules.md, DMT row), keyed by the name the report uses.
 DMT_RXNORM: dict[str, str] = {
     "interferon beta-1a": "75917",
     "interferon beta-1b": "72257",

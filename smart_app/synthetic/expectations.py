@@ -1,4 +1,4 @@
-"""Helpers that state what clinical-rules.md (M and T) makes of a scenario's dates.
+"""Helpers that state what docs/clinical-rules.md (M and T) makes of a scenario's dates.
 
 Due dates are computed exactly as the contract words them (calendar months with month-end clamping,
 12 weeks = 84 days), from the same dates the scenario wrote into its resources.

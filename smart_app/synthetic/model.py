@@ -1,7 +1,8 @@
 """Value types of the synthetic cohort: a patient's FHIR resources and what the engine concludes.
 
-``Expected`` is deliberately partial where clinical-rules.md is silent (``None`` = not checked), and
-exact where the contract decides (activity kinds, recommendation codes present and absent).
+``Expected`` is deliberately partial where docs/clinical-rules.md is silent (``None`` = not
+checked), and exact where the contract decides (activity kinds, recommendation codes present and
+absent).
 """
 
 from __future__ import annotations

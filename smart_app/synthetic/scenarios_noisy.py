@@ -1,4 +1,4 @@
-"""Noisy real-world scenario patients (clinical-rules.md, Q: data quality).
+"""Noisy real-world scenario patients (docs/clinical-rules.md, Q: data quality).
 
 Every resource stays valid FHIR R4 that a HAPI server accepts; "invalid" means clinically invalid
 (EDSS 12, EDSS 2.3, a unit of centimetres). The single schema-invalid resource lives in

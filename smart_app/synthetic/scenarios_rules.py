@@ -1,6 +1,6 @@
 """Scenario patients for classification (C), disease activity (A) and treatment (T).
 
-One patient per rule branch of clinical-rules.md; the EDSS series are built so that a plausible
+One patient per rule branch of docs/clinical-rules.md; the EDSS series are built so that a plausible
 mis-reading of the rule (an unstable EDSS counted, no re-based reference) gives a different answer.
 """
 

@@ -1,6 +1,6 @@
 """Cross-check: the engine concludes, for every scenario patient, what the cohort expects.
 
-The scenarios state clinical-rules.md independently of the engine, and are evaluated at several
+The scenarios state docs/clinical-rules.md independently of the engine, and are evaluated at several
 as-of dates (including month ends and a leap day) because all their dates are relative to as-of.
 The patient is passed as the collection Bundle a user would give ``ms-monitor evaluate``.
 """

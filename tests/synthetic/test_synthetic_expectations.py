@@ -1,4 +1,7 @@
-"""The expectation helpers word the contract's date arithmetic exactly (clinical-rules.md, M)."""
+"""The expectation helpers word the contract's date arithmetic exactly.
+
+docs/clinical-rules.md, rule M.
+"""
 
 from __future__ import annotations
 

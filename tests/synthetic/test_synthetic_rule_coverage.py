@@ -1,4 +1,4 @@
-"""Every rule branch of clinical-rules.md is exercised by at least one scenario patient.
+"""Every rule branch of docs/clinical-rules.md is exercised by at least one scenario patient.
 
 The branch list is written from the spec; each branch is recognised from a scenario's expectation
 and resources (not from its name) wherever that is possible, so a scenario that drifts away from

@@ -3,7 +3,7 @@
 Confirmed disability progression follows Kappos et al. and msprog (Montobbio 2024): the reference is
 the first stable EDSS; a worsening is >= reference + 1.5 (reference 0), + 1.0 (0.5-5.5), + 0.5
 (> 5.5); it is confirmed by a stable EDSS >= that worsened *level* (reference + increment) measured
->= 84 days later with no stable measurement in between below the level. Readings where the spec
+>= 84 days later with no stable measurement in between below the level. Readings where the contract
 is silent, chosen to flag rather than miss progression:
 
 * after a confirmed event the new reference is the confirming measurement's value (msprog's

@@ -2,7 +2,7 @@
 
 Guidance: neurological assessment every 6-12 months; brain MRI at least yearly, every 3-4 months
 when at risk of serious treatment-related adverse events (natalizumab PML); a reference scan after a
-DMT starts (MAGNIMS-CMSC-NAIMS 2021; ECTRIMS/EAN 2018). Where the spec is silent:
+DMT starts (MAGNIMS-CMSC-NAIMS 2021; ECTRIMS/EAN 2018). Where the contract is silent:
 
 * "latest EDSS" for the review is any EDSS (a review took place even during a relapse);
 * a DMT start counts for the reference scan whether or not the drug is still taken;

@@ -14,7 +14,7 @@ be re-assessed when activity appears.
 * For ``not-benign`` or a progressive course no first-line agent is named: the choice is the
   specialist's.
 
-Where the spec is silent: a suggestion is due ``treatment_review_months`` (1) after the latest
+Where the contract is silent: a suggestion is due ``treatment_review_months`` (1) after the latest
 finding it rests on (the latest positive JCV result for ``pml-risk``), its window opening on it.
 """
 
