@@ -17,6 +17,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,13 @@ def parse_fhir_date(value: object) -> DateRange | None:
     """Parse a FHIR date/dateTime/instant string; None when it is not one."""
     if not isinstance(value, str) or len(value) < 4:
         return None
+    return _parse(value)
+
+
+@lru_cache(maxsize=65_536)
+def _parse(value: str) -> DateRange | None:
+    """Cached: a record repeats its dates, and a population repeats the same days (values are
+    immutable, so sharing them is safe)."""
     text = value.strip()
     try:
         year = int(text[0:4])

@@ -27,7 +27,7 @@ from smart_app.domain.context import EvaluationContext
 from smart_app.domain.dates import DateRange, add_months, parse_fhir_date
 from smart_app.domain.extract_dmt import exposures
 from smart_app.domain.extract_readers import READERS, Collector, ConditionRecord
-from smart_app.domain.patients import Entry, _normalise, iter_entries, subject_of
+from smart_app.domain.patients import Entry, _normalise, list_entries, subject_of
 from smart_app.domain.timeline import (
     DataIssue,
     EdssMeasurement,
@@ -52,7 +52,7 @@ def extract_timeline(
     ``unavailable``: resource types the server did not offer or refused; each becomes a
     ``resource-unavailable`` data issue, so the report says what could not be looked at.
     """
-    entries = list(iter_entries(resources))
+    entries = list_entries(resources)
     patient, aliases, birth = _find_patient(entries)
     col = Collector(context, aliases)
     col.birth_date = birth

@@ -26,7 +26,7 @@ from smart_app.domain.fhir_read import (
     status_code,
 )
 from smart_app.domain.patients import _normalise, subject_of
-from smart_app.domain.terminology import Terminology
+from smart_app.domain.terminology import Coding, Terminology
 from smart_app.domain.timeline import (
     DataIssue,
     JcvResult,
@@ -156,20 +156,45 @@ def read_condition(res: JsonDict, ref: str, col: Collector) -> None:
     )
 
 
+_KINDS: dict[int, tuple[Terminology, dict[Coding, str]]] = {}
+
+
+def _observation_kinds(term: Terminology) -> dict[Coding, str]:
+    """(system, code) -> observation kind, one lookup per coding (built once per terminology,
+    remembered by identity: hashing the whole terminology per resource would cost more)."""
+    hit = _KINDS.get(id(term))
+    if hit is not None and hit[0] is term:
+        return hit[1]
+    kinds: dict[Coding, str] = {}
+    for kind, codes in (
+        ("sdmt", term.sdmt),
+        ("mfis", term.mfis),
+        ("jcv", term.jcv_antibody),
+        ("gd-lesions", term.gd_lesions),
+        ("new-t2-lesions", term.new_t2_lesions),
+        ("edss", term.edss),  # last: an EDSS code wins over a site code listed twice
+    ):
+        kinds.update(dict.fromkeys(codes, kind))
+    if len(_KINDS) > 64:
+        _KINDS.clear()
+    _KINDS[id(term)] = (term, kinds)
+    return kinds
+
+
 def _observation_kind(code: object, term: Terminology) -> str | None:
+    kinds = _observation_kinds(term)
+    coding_list = code.get("coding") if isinstance(code, dict) else None
+    if isinstance(coding_list, list):  # the usual shape, without a generator per resource
+        for coding in coding_list:
+            if isinstance(coding, dict):
+                kind = kinds.get((coding.get("system"), coding.get("code")))  # type: ignore[arg-type]
+                if kind is not None:
+                    return kind
+        return None
     for system_code in codings(code):
-        if system_code in term.edss:
-            return "edss"
-        if system_code in term.new_t2_lesions:
-            return "new-t2-lesions"
-        if system_code in term.gd_lesions:
-            return "gd-lesions"
-        if system_code in term.jcv_antibody:
-            return "jcv"
-        if system_code in term.mfis:
-            return "mfis"
-        if system_code in term.sdmt:
-            return "sdmt"
+        kind = kinds.get(system_code)
+        if kind is not None:
+            return kind
     return None
 
 

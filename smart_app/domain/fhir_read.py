@@ -61,6 +61,14 @@ def codings(concept: object) -> Iterator[Coding]:
 
 
 def concept_in(concept: object, codes: frozenset[Coding]) -> bool:
+    """True when any coding of ``concept`` is in ``codes`` (the hot path of extraction)."""
+    if isinstance(concept, dict):
+        coding_list = concept.get("coding")
+        if isinstance(coding_list, list):
+            for coding in coding_list:
+                if isinstance(coding, dict) and (coding.get("system"), coding.get("code")) in codes:
+                    return True
+            return False
     return any(pair in codes for pair in codings(concept))
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from smart_app.domain.fhir_read import JsonDict, as_resource, get_dict, get_list, get_str
+from smart_app.domain.fhir_read import JsonDict, as_resource, get_list, get_str
 
 #: Elements that point at the patient a clinical resource belongs to.
 SUBJECT_KEYS = ("subject", "patient", "for")
@@ -30,36 +30,38 @@ class Entry:
 
 def iter_entries(resources: object) -> Iterator[Entry]:
     """Flatten a Bundle (nested Bundles too), a list of resources, or a single resource."""
-    counter = 0
+    return iter(list_entries(resources))
 
-    def walk(item: object, full_url: str | None) -> Iterator[Entry]:
-        nonlocal counter
-        resource = as_resource(item)
+
+def list_entries(resources: object) -> list[Entry]:
+    """:func:`iter_entries` as a list, written as plain loops: it runs for every resource."""
+    found: list[Entry] = []
+
+    def add(item: object, full_url: str | None) -> None:
+        resource = item if isinstance(item, dict) else as_resource(item)
         if resource is not None and resource.get("resourceType") == "Bundle":
             for entry in get_list(resource, "entry"):
-                if isinstance(entry, dict):
-                    if _is_outcome(entry):
-                        continue
-                    yield from walk(entry.get("resource"), get_str(entry, "fullUrl"))
-                else:
-                    yield from walk(None, None)
+                if not isinstance(entry, dict):
+                    add(None, None)
+                elif not _is_outcome(entry):
+                    add(entry.get("resource"), get_str(entry, "fullUrl"))
             return
-        counter += 1
-        yield Entry(resource, _ref_of(resource, full_url), full_url, counter)
+        found.append(Entry(resource, _ref_of(resource, full_url), full_url, len(found) + 1))
 
     if isinstance(resources, dict) or hasattr(resources, "model_dump"):
-        yield from walk(resources, None)
+        add(resources, None)
     elif isinstance(resources, Iterable) and not isinstance(resources, str | bytes):
         for item in resources:
-            yield from walk(item, None)
+            add(item, None)
     else:
-        yield from walk(resources, None)
+        add(resources, None)
+    return found
 
 
 def _is_outcome(entry: JsonDict) -> bool:
     """An OperationOutcome entry (``search.mode`` outcome, or any OperationOutcome)."""
-    search = get_dict(entry, "search")
-    if search is not None and search.get("mode") == "outcome":
+    search = entry.get("search")
+    if isinstance(search, dict) and search.get("mode") == "outcome":
         return True
     resource = entry.get("resource")
     return isinstance(resource, dict) and resource.get("resourceType") == "OperationOutcome"
@@ -77,9 +79,11 @@ def _ref_of(resource: JsonDict | None, full_url: str | None) -> str | None:
 def subject_of(resource: JsonDict) -> str | None:
     """The patient reference of a clinical resource (subject, patient or Task.for)."""
     for key in SUBJECT_KEYS:
-        ref = get_dict(resource, key)
-        if ref is not None and isinstance(ref.get("reference"), str):
-            return str(ref["reference"])
+        ref = resource.get(key)
+        if isinstance(ref, dict):
+            value = ref.get("reference")
+            if isinstance(value, str):
+                return value
     return None
 
 
