@@ -309,3 +309,13 @@ def test_sources_name_guidelines_never_a_project_file() -> None:
         for source in recommendation.source:
             assert ".md" not in source
             assert "ms-monitor" not in source
+
+
+def test_rationale_texts_come_from_the_settings() -> None:
+    from smart_app.domain import EvaluationContext, RuleSettings, evaluate_patient
+
+    rules = RuleSettings(mri_interval_months=6, review_interval_stable_months=9)
+    report = evaluate_patient(benign_base(), EvaluationContext(D, rules))
+    assert "every 6 months" in rec(report, "mri-brain").rationale
+    assert "every 9 months" in rec(report, "neuro-review").rationale
+    assert "yearly" not in rec(report, "mri-brain").rationale

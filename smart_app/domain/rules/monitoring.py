@@ -118,11 +118,17 @@ def mri_brain(timeline: PatientTimeline, as_of: date, settings: RuleSettings) ->
     latest = _latest(timeline.brain_mris)
     if latest is None:
         due, anchor, evidence = as_of, None, NO_EVIDENCE
-        rationale = "Brain MRI at least yearly: no brain MRI on record."
+        rationale = (
+            f"Brain MRI at least every {settings.mri_interval_months} months: no brain MRI on "
+            "record."
+        )
     else:
         due = add_months(latest.date, settings.mri_interval_months)
         anchor, evidence = latest.date, (latest.ref,)
-        rationale = f"Brain MRI at least yearly; last brain MRI on {latest.date.isoformat()}."
+        rationale = (
+            f"Brain MRI at least every {settings.mri_interval_months} months; last brain MRI on "
+            f"{latest.date.isoformat()}."
+        )
     started = add_months(as_of, -settings.dmt_start_lookback_months)
     for exposure in timeline.dmt_exposures:
         if not started <= exposure.since <= as_of:
