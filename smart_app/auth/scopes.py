@@ -18,6 +18,8 @@ READ_RESOURCES: tuple[str, ...] = (
     "ImagingStudy",
     "MedicationRequest",
     "MedicationStatement",
+    "MedicationAdministration",
+    "DiagnosticReport",
     "CarePlan",
     "Task",
 )

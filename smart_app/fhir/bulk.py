@@ -21,7 +21,10 @@ from smart_app.fhir.client import FhirClient
 log = logging.getLogger(__name__)
 
 #: Everything the engine reads (clinical-rules.md, "Inputs").
-EXPORT_TYPES = "Patient,Condition,Observation,ImagingStudy,MedicationRequest,MedicationStatement"
+EXPORT_TYPES = (
+    "Patient,Condition,Observation,ImagingStudy,MedicationRequest,MedicationStatement,"
+    "MedicationAdministration,DiagnosticReport"
+)
 NDJSON = "application/fhir+ndjson"
 #: Bounds on the wait between polls, whatever Retry-After says.
 MIN_POLL_SECONDS = 0.2

@@ -19,6 +19,8 @@ CLINICAL_SEARCHES: tuple[str, ...] = (
     "ImagingStudy?patient={id}&_count=500",
     "MedicationRequest?patient={id}&_count=500",
     "MedicationStatement?patient={id}&_count=500",
+    "MedicationAdministration?patient={id}&_count=1000",
+    "DiagnosticReport?patient={id}&_count=500",
 )
 
 

@@ -44,6 +44,10 @@ PREFETCH: dict[str, str] = {
     "imaging": "ImagingStudy?patient={{context.patientId}}&_count=500",
     "medicationRequests": "MedicationRequest?patient={{context.patientId}}&_count=500",
     "medicationStatements": "MedicationStatement?patient={{context.patientId}}&_count=500",
+    "medicationAdministrations": (
+        "MedicationAdministration?patient={{context.patientId}}&_count=1000"
+    ),
+    "diagnosticReports": "DiagnosticReport?patient={{context.patientId}}&_count=500",
 }
 SOURCE_LABEL = "ms-monitor (benign MS monitoring)"
 SOURCE_URL = "https://www.nice.org.uk/guidance/ng220"

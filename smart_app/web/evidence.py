@@ -30,6 +30,8 @@ EVIDENCE_TYPES = frozenset(
         "ImagingStudy",
         "MedicationRequest",
         "MedicationStatement",
+        "MedicationAdministration",
+        "DiagnosticReport",
         "CarePlan",
         "Task",
     }
