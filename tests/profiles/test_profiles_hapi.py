@@ -36,7 +36,15 @@ AS_OF = date(2026, 1, 15)
 #: Data issues that mean "this Observation breaks the profile" (future-date is a date problem
 #: relative to the as-of date, not a property of the resource).
 PROFILE_ISSUES = frozenset(
-    {"edss-out-of-range", "edss-invalid-step", "missing-date", "unit-mismatch"}
+    {
+        "edss-out-of-range",
+        "edss-invalid-step",
+        "missing-date",
+        "unit-mismatch",
+        # contract v2: an EDSS as text is read but doubted; one that is no number is unreadable
+        "edss-as-text",
+        "invalid-resource",
+    }
 )
 SEEN_WARNINGS: set[str] = set()
 
