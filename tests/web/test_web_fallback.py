@@ -8,6 +8,7 @@ import responses
 from smart_app.errors import FhirFatalError
 from smart_app.fhir import FhirClient
 from smart_app.fhir.fallback import read_patient_record_with_fallback
+from smart_app.fhir.patient_record import CLINICAL_SEARCHES
 from smart_app.synthetic import SyntheticPatient
 from tests.web.web_fakes import FakeFhir
 
@@ -32,7 +33,8 @@ def test_batch_or_parallel_read_gives_the_same_record(
     assert read.plan_readable
     assert sorted(r["id"] for r in read.record.resources) == sorted(r["id"] for r in expected)
     assert len(posts) == 1
-    assert len(gets) == (0 if refusal is None else 8)
+    # the Patient, one GET per clinical search (contract v2 reads two more types), and the plan
+    assert len(gets) == (0 if refusal is None else 1 + len(CLINICAL_SEARCHES) + 2)
 
 
 def test_forbidden_plan_search_is_reported_not_raised(patients: list[SyntheticPatient]) -> None:
