@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import cds, engine, launch, population
+from bench import cds, engine, extraction, launch, population
 from bench.fhir_server import fhir_server
 
 
@@ -16,6 +16,7 @@ def print_table(title: str, rows: list[tuple[str, str]]) -> None:
 
 def main() -> None:
     print_table("Engine (one core)", engine.run())
+    print_table("Extraction + rules: FHIR resources to report (one core)", extraction.run())
     print_table("CDS Hooks patient-view with prefetch", cds.run())
     with fhir_server() as fhir_base:
         print_table("SMART launch (app over HAPI)", launch.run(fhir_base))

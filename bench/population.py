@@ -18,17 +18,16 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from functools import partial
 
-from smart_app.domain import RuleSettings
+from smart_app.domain import EvaluationContext
 from smart_app.fhir import FhirClient
 from smart_app.fhir.patient_record import read_patient_record
 from smart_app.jobs.population import group_member_ids
 from smart_app.jobs.population_run import run_searched
-from smart_app.service.context import rules_context
 from smart_app.service.patient_plan import plan_systems
 from smart_app.synthetic import cohort, transaction_bundle
 
 AS_OF = date(2026, 11, 24)
-RULES = RuleSettings()
+CONTEXT = EvaluationContext(date.today())
 CONCURRENCY = 4
 TARGET_RATIO = 0.9
 
@@ -64,7 +63,7 @@ def _engine_run(client: FhirClient, group_id: str) -> tuple[int, float]:
         client,
         patients=(),
         group_id=group_id,
-        context=rules_context(AS_OF, RULES),
+        context=CONTEXT.on(AS_OF),
         dry_run=False,
         concurrency=CONCURRENCY,
         show_progress=False,
@@ -76,7 +75,7 @@ def _raw_replay(client: FhirClient, group_id: str) -> tuple[int, float]:
     """The same reads as the run (group read + one batch per patient), no engine, no plan."""
     started = time.perf_counter()
     ids = group_member_ids(client, group_id)
-    read = partial(read_patient_record, client, plan=plan_systems(rules_context(AS_OF, RULES)))
+    read = partial(read_patient_record, client, plan=plan_systems(CONTEXT.on(AS_OF)))
     with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
         count = sum(1 for _ in pool.map(read, ids))
     return count, time.perf_counter() - started
@@ -89,7 +88,7 @@ def _peak_memory(client: FhirClient, group_id: str) -> float:
             client,
             patients=(),
             group_id=group_id,
-            context=rules_context(AS_OF, RULES),
+            context=CONTEXT.on(AS_OF),
             dry_run=True,
             concurrency=CONCURRENCY,
             show_progress=False,

@@ -28,13 +28,26 @@ def main() -> None:
 @click.option(
     "--careplan", is_flag=True, help="Print the transaction Bundle it would write instead."
 )
-def evaluate(bundles: tuple[Path, ...], as_of: date | None, careplan: bool) -> None:
+@click.option(
+    "--site-codes",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help='A JSON object of the site\'s own codes: {"edss": ["system|code", ...], ...}.',
+)
+def evaluate(
+    bundles: tuple[Path, ...], as_of: date | None, careplan: bool, site_codes: Path | None
+) -> None:
     """Evaluate the patients in FHIR Bundle files and print the report JSON."""
+    from smart_app.inputs import load_site_codes
     from smart_app.service.context import evaluation_context
     from smart_app.service.offline import evaluate_files
 
     try:
-        context = evaluation_context(Settings(), as_of=as_of)
+        codes = load_site_codes(site_codes) if site_codes is not None else None
+        try:
+            context = evaluation_context(Settings(), as_of=as_of, site_codes=codes)
+        except ValueError as exc:
+            raise InputError(f"{site_codes}: {exc}") from exc
         outputs = evaluate_files(bundles, careplan=careplan, context=context)
     except InputError as exc:
         fail(str(exc), EXIT_BAD_INPUT)

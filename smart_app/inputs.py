@@ -14,6 +14,35 @@ from smart_app.errors import InputError
 
 def load_bundle_resources(path: Path) -> list[dict[str, Any]]:
     """The resources of the FHIR Bundle in ``path`` (any Bundle type)."""
+    return [
+        entry["resource"]
+        for entry in load_bundle(path)["entry"]
+        if isinstance(entry, dict) and isinstance(entry.get("resource"), dict)
+    ]
+
+
+def load_bundle(path: Path) -> dict[str, Any]:
+    """The FHIR Bundle in ``path`` with its entries whole: ``fullUrl`` (``urn:uuid:``
+    references of transaction and Synthea Bundles resolve through it) and ``search``."""
+    document = load_json(path)
+    if not isinstance(document, dict) or document.get("resourceType") != "Bundle":
+        found = (
+            document.get("resourceType") if isinstance(document, dict) else type(document).__name__
+        )
+        raise InputError(f"{path}: not a FHIR Bundle (found {found!s})")
+    entries = document.get("entry", [])
+    if not isinstance(entries, list):
+        raise InputError(f"{path}: Bundle.entry is not a list")
+    return {**document, "entry": entries}
+
+
+def load_site_codes(path: Path) -> object:
+    """A site-codes JSON file (checked by the engine when the context is built)."""
+    return load_json(path)
+
+
+def load_json(path: Path) -> Any:
+    """The JSON document in ``path``; one clear :class:`InputError` when it is not one."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -24,16 +53,4 @@ def load_bundle_resources(path: Path) -> list[dict[str, Any]]:
         document: Any = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: not JSON (line {exc.lineno}, column {exc.colno})") from exc
-    if not isinstance(document, dict) or document.get("resourceType") != "Bundle":
-        found = (
-            document.get("resourceType") if isinstance(document, dict) else type(document).__name__
-        )
-        raise InputError(f"{path}: not a FHIR Bundle (found {found!s})")
-    entries = document.get("entry", [])
-    if not isinstance(entries, list):
-        raise InputError(f"{path}: Bundle.entry is not a list")
-    return [
-        entry["resource"]
-        for entry in entries
-        if isinstance(entry, dict) and isinstance(entry.get("resource"), dict)
-    ]
+    return document

@@ -1,12 +1,15 @@
 """The pure benign-MS engine: FHIR resources -> patient timeline -> rules -> report -> plan.
 
 No Flask, no HTTP, no I/O, no clock: the as-of date is always a parameter
-(clinical-rules.md is the contract).
+(docs/clinical-rules.md is the contract). Everything but the record comes in one
+:class:`EvaluationContext` (as-of date, thresholds, terminology with the site's codes).
 """
 
 from __future__ import annotations
 
-from smart_app.domain.extract import extract_timeline
+from smart_app.domain.actions import priority
+from smart_app.domain.context import EvaluationContext
+from smart_app.domain.extract import CLINICAL_TYPES, extract_timeline
 from smart_app.domain.patients import group_by_patient
 from smart_app.domain.plan import build_plan
 from smart_app.domain.reconcile import PlanChanges, plan_transaction
@@ -18,16 +21,23 @@ from smart_app.domain.results import (
     Finding,
     Recommendation,
 )
-from smart_app.domain.terminology import Terminology, default_terminology, load_terminology
+from smart_app.domain.terminology import (
+    Terminology,
+    default_terminology,
+    load_terminology,
+    parse_site_codes,
+)
 from smart_app.domain.thresholds import DEFAULT_SETTINGS, RuleSettings
 from smart_app.domain.timeline import DataIssue, PatientTimeline
 
 __all__ = [
     "ACTION_CODES",
+    "CLINICAL_TYPES",
     "DEFAULT_SETTINGS",
     "Activity",
     "Classification",
     "DataIssue",
+    "EvaluationContext",
     "Finding",
     "PatientReport",
     "PatientTimeline",
@@ -42,5 +52,7 @@ __all__ = [
     "extract_timeline",
     "group_by_patient",
     "load_terminology",
+    "parse_site_codes",
     "plan_transaction",
+    "priority",
 ]

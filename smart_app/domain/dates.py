@@ -6,7 +6,7 @@ timestamp (https://hl7.org/fhir/R4/datatypes.html#dateTime). A partial value is 
 (see ``extract.py``). Timestamps are read as the calendar date written in them (the time zone is the
 clinic's: converting to UTC could move a visit to the previous or next day).
 
-Months are calendar months clamped to the month end (clinical-rules.md: 2025-03-15 + 6 months =
+Months are calendar months clamped to the month end (docs/clinical-rules.md: 2025-03-15 + 6 months =
 2025-09-15; 2025-08-31 + 6 months = 2026-02-28). This is ``dateutil.relativedelta``
 arithmetic, written out
 because it runs for every patient in the hot path.
@@ -17,6 +17,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,13 @@ def parse_fhir_date(value: object) -> DateRange | None:
     """Parse a FHIR date/dateTime/instant string; None when it is not one."""
     if not isinstance(value, str) or len(value) < 4:
         return None
+    return _parse(value)
+
+
+@lru_cache(maxsize=65_536)
+def _parse(value: str) -> DateRange | None:
+    """Cached: a record repeats its dates, and a population repeats the same days (values are
+    immutable, so sharing them is safe)."""
     text = value.strip()
     try:
         year = int(text[0:4])
@@ -82,5 +90,5 @@ def add_days(day: date, days: int) -> date:
 
 
 def years_between(start: date, end: date) -> float:
-    """Disease duration in years: days / 365.25 (clinical-rules.md)."""
+    """Disease duration in years: days / 365.25 (docs/clinical-rules.md)."""
     return (end - start).days / 365.25

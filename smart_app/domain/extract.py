@@ -1,9 +1,9 @@
-"""FHIR resources -> :class:`PatientTimeline` (clinical-rules.md, "Inputs" and "Q. Data quality").
+"""FHIR resources -> :class:`PatientTimeline` (docs/clinical-rules.md, "Inputs" and "Q").
 
 Malformed input never raises: it becomes a data issue and is skipped. Resources with status
-entered-in-error (and refuted Conditions) are ignored silently; Observations that are not
-final/amended/corrected and ImagingStudies that are not ``available`` are not results yet and are
-skipped silently too.
+entered-in-error (and refuted Conditions) are ignored silently, and so are OperationOutcome
+entries; Observations and DiagnosticReports that are not final/amended/corrected and
+ImagingStudies that are not ``available`` are not results yet and are skipped silently too.
 
 Partial dates (``YYYY``, ``YYYY-MM``) are resolved conservatively for each use:
 
@@ -14,107 +14,47 @@ Partial dates (``YYYY``, ``YYYY-MM``) are resolved conservatively for each use:
 * relapse onset: the whole range; an EDSS is unstable when any day of the range lies within 30 days
   before it, and a relapse is in the lookback window when any day of the range is.
 
-A date whose earliest day is after the as-of date is a ``future-date`` and the resource is ignored.
+A date whose earliest day is after the as-of date is a ``future-date`` and the resource is ignored
+(an MS Condition's future onset only loses that date: the diagnosis still counts).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable
 from datetime import date, timedelta
 
-from smart_app.domain.dates import DateRange, add_days, add_months, parse_fhir_date
-from smart_app.domain.extract_dmt import DmtRecord, dmt_record, exposures
-from smart_app.domain.fhir_read import (
-    JsonDict,
-    codings,
-    concept_in,
-    date_of,
-    get_dict,
-    get_list,
-    number,
-    numeric_value,
-    status_code,
-)
-from smart_app.domain.patients import Entry, _normalise, iter_entries, subject_of
-from smart_app.domain.terminology import Terminology, load_terminology
-from smart_app.domain.thresholds import DEFAULT_SETTINGS, RuleSettings
+from smart_app.domain.context import EvaluationContext
+from smart_app.domain.dates import DateRange, add_months, parse_fhir_date
+from smart_app.domain.extract_dmt import exposures
+from smart_app.domain.extract_readers import READERS, Collector, ConditionRecord
+from smart_app.domain.patients import Entry, _normalise, list_entries, subject_of
 from smart_app.domain.timeline import (
     DataIssue,
     EdssMeasurement,
-    JcvResult,
-    MriFinding,
-    MriStudy,
     MsDiagnosis,
     PatientTimeline,
     Relapse,
-    Score,
 )
 
-FINAL_OBSERVATION = frozenset({"final", "amended", "corrected"})
-CLINICAL_TYPES = frozenset(
-    {"Condition", "Observation", "ImagingStudy", "MedicationRequest", "MedicationStatement"}
-)
-EFFECTIVE = ("effectiveDateTime", "effectivePeriod", "effectiveInstant")
-SCORE_RANGES = {"mfis": (0.0, 84.0), "sdmt": (0.0, 110.0)}
-
-
-class _Collector:
-    """Mutable accumulation while reading one patient's resources."""
-
-    def __init__(self, as_of: date, terminology: Terminology, patient_aliases: set[str]) -> None:
-        self.as_of = as_of
-        self.term = terminology
-        self.aliases = patient_aliases
-        self.birth_date: DateRange | None = None
-        self.issues: list[DataIssue] = []
-        self.diagnoses: list[tuple[bool, date | None, str]] = []
-        self.relapses: list[Relapse] = []
-        self.edss_raw: list[tuple[date, float, str]] = []
-        self.brain: list[MriStudy] = []
-        self.spine: list[MriStudy] = []
-        self.findings: list[MriFinding] = []
-        self.dmts: list[DmtRecord] = []
-        self.jcv: list[JcvResult] = []
-        self.scores: dict[str, list[Score]] = {"mfis": [], "sdmt": []}
-        self.medications: dict[str, JsonDict] = {}
-
-    def issue(self, code: str, ref: str, message: str) -> None:
-        self.issues.append(DataIssue(code, ref, message))
-
-    def event_date(self, rng: DateRange | None, ref: str, what: str) -> date | None:
-        """Earliest day of a 'last done' date; None (with a data issue) when missing or future."""
-        if rng is None:
-            self.issue("missing-date", ref, f"{what} has no date: ignored")
-            return None
-        if rng.earliest > self.as_of:
-            self.issue("future-date", ref, f"{what} dated after {self.as_of}: ignored")
-            return None
-        return rng.earliest
-
-    def belongs_to_patient(self, res: JsonDict, ref: str) -> bool:
-        subject = subject_of(res)
-        if subject is None:
-            self.issue("invalid-resource", ref, "no subject/patient reference: ignored")
-            return False
-        if self.aliases and subject not in self.aliases and _normalise(subject) not in self.aliases:
-            self.issue("invalid-resource", ref, f"belongs to {subject}, not this patient: ignored")
-            return False
-        return True
+#: The resource types the engine reads (the keys of the readers).
+CLINICAL_TYPES = frozenset(READERS)
+IGNORED_SILENTLY = frozenset({"OperationOutcome"})
 
 
 def extract_timeline(
     resources: object,
+    context: EvaluationContext,
     *,
-    as_of: date,
-    settings: RuleSettings | None = None,
-    terminology: Terminology | None = None,
+    unavailable: Iterable[str] = (),
 ) -> PatientTimeline:
-    """Read one patient's resources (Bundle, list of dicts or R4B models) into a timeline."""
-    settings = settings or DEFAULT_SETTINGS
-    term = terminology or load_terminology(settings.canonical_base)
-    entries = list(iter_entries(resources))
+    """Read one patient's resources (Bundle, list of dicts or R4B models) into a timeline.
+
+    ``unavailable``: resource types the server did not offer or refused; each becomes a
+    ``resource-unavailable`` data issue, so the report says what could not be looked at.
+    """
+    entries = list_entries(resources)
     patient, aliases, birth = _find_patient(entries)
-    col = _Collector(as_of, term, aliases)
+    col = Collector(context, aliases)
     col.birth_date = birth
     for entry in entries:
         res = entry.resource
@@ -125,7 +65,14 @@ def extract_timeline(
     seen: set[str] = set()
     for entry in entries:
         _read_entry(entry, col, seen)
-    return _build(patient, col, settings)
+    missing = tuple(sorted(set(unavailable)))
+    for rtype in missing:
+        col.issue(
+            "resource-unavailable",
+            rtype,
+            f"the server did not provide {rtype} resources: they could not be looked at",
+        )
+    return _build(patient, col, missing)
 
 
 def _find_patient(entries: list[Entry]) -> tuple[str, set[str], DateRange | None]:
@@ -136,20 +83,24 @@ def _find_patient(entries: list[Entry]) -> tuple[str, set[str], DateRange | None
             if entry.full_url:
                 aliases |= {entry.full_url, _normalise(entry.full_url)}
             return _normalise(entry.ref), aliases, parse_fhir_date(res.get("birthDate"))
-    for entry in entries:
-        if entry.resource is not None:
-            subject = subject_of(entry.resource)
-            if subject:
-                return _normalise(subject), set(), None
+    subjects = sorted(
+        _normalise(s)
+        for s in (subject_of(e.resource) for e in entries if e.resource is not None)
+        if s
+    )
+    if subjects:
+        return subjects[0], set(), None
     return "Patient/unknown", set(), None
 
 
-def _read_entry(entry: Entry, col: _Collector, seen: set[str]) -> None:
+def _read_entry(entry: Entry, col: Collector, seen: set[str]) -> None:
     res = entry.resource
     label = entry.ref or f"entry[{entry.raw_index}]"
     rtype = res.get("resourceType") if res is not None else None
     if res is None or not isinstance(rtype, str) or not rtype:
         col.issue("invalid-resource", label, "not a FHIR resource (no resourceType): ignored")
+        return
+    if rtype in IGNORED_SILENTLY:
         return
     if entry.ref is None:
         col.issue("invalid-resource", f"{rtype}[{entry.raw_index}]", "resource has no id: ignored")
@@ -166,190 +117,10 @@ def _read_entry(entry: Entry, col: _Collector, seen: set[str]) -> None:
         col.issue("invalid-resource", entry.ref, f"could not be read ({type(exc).__name__})")
 
 
-def _onset_range(res: JsonDict, birth: DateRange | None) -> DateRange | None:
-    rng = date_of(res, "onsetDateTime", "onsetPeriod", "onsetString")
-    if rng is not None:
-        return rng
-    age = get_dict(res, "onsetAge")
-    if age is None or birth is None:
-        return None
-    value = number(age.get("value"))
-    unit = str(age.get("code") or age.get("unit") or "a").lower()
-    if value is None or value < 0 or value > 150:
-        return None
-    if unit in ("a", "year", "years", "yr"):
-        months = int(value * 12)
-        latest = (
-            add_days(add_months(birth.latest, months + 12), -1)
-            if value.is_integer()
-            else (add_months(birth.latest, months))
-        )
-        return DateRange(add_months(birth.earliest, months), latest, True)
-    if unit in ("mo", "month", "months"):
-        return DateRange(
-            add_months(birth.earliest, int(value)), add_months(birth.latest, int(value)), True
-        )
-    days = int(value * 7) if unit in ("wk", "week", "weeks") else int(value)
-    return DateRange(add_days(birth.earliest, days), add_days(birth.latest, days), True)
-
-
-def _read_condition(res: JsonDict, ref: str, col: _Collector) -> None:
-    if status_code(res.get("verificationStatus")) in ("entered-in-error", "refuted"):
-        return
-    code = res.get("code")
-    is_ms = concept_in(code, col.term.ms_diagnosis)
-    is_relapse = concept_in(code, col.term.relapse)
-    if not (is_ms or is_relapse) or not col.belongs_to_patient(res, ref):
-        return
-    onset = _onset_range(res, col.birth_date)
-    recorded = date_of(res, "recordedDate")
-    if is_ms:
-        rng = onset
-        if onset is None:
-            col.issue(
-                "onset-missing",
-                ref,
-                "MS diagnosis has no onset: disease duration counted from the recorded date"
-                if recorded
-                else "MS diagnosis has no onset and no recorded date",
-            )
-            rng = recorded
-        if rng is None:
-            col.issue("missing-date", ref, "MS diagnosis has no date: disease duration unknown")
-            col.diagnoses.append((True, None, ref))
-        elif rng.earliest > col.as_of:
-            col.issue("future-date", ref, f"MS diagnosis dated after {col.as_of}: ignored")
-        else:
-            col.diagnoses.append((onset is None, min(rng.latest, col.as_of), ref))
-    if is_relapse:
-        rng = onset or recorded
-        if col.event_date(rng, ref, "relapse") is not None and rng is not None:
-            col.relapses.append(Relapse(rng.earliest, min(rng.latest, col.as_of), ref))
-
-
-def _observation_kind(code: object, term: Terminology) -> str | None:
-    for system_code in codings(code):
-        if system_code in term.edss:
-            return "edss"
-        if system_code in term.new_t2_lesions:
-            return "new-t2-lesions"
-        if system_code in term.gd_lesions:
-            return "gd-lesions"
-        if system_code in term.jcv_antibody:
-            return "jcv"
-        if system_code in term.mfis:
-            return "mfis"
-        if system_code in term.sdmt:
-            return "sdmt"
-    return None
-
-
-def _read_observation(res: JsonDict, ref: str, col: _Collector) -> None:
-    status = res.get("status")
-    if not isinstance(status, str) or not isinstance(res.get("code"), dict):
-        col.issue("invalid-resource", ref, "Observation without status or code: ignored")
-        return
-    kind = _observation_kind(res.get("code"), col.term)
-    if kind is None or status not in FINAL_OBSERVATION or not col.belongs_to_patient(res, ref):
-        return
-    day = col.event_date(date_of(res, *EFFECTIVE), ref, f"{kind} result")
-    if day is None:
-        return
-    if kind == "jcv":
-        _read_jcv(res, ref, day, col)
-        return
-    value, bad_unit = numeric_value(res)
-    if bad_unit is not None:
-        col.issue("unit-mismatch", ref, f"{kind} has unit '{bad_unit}', expected a score/count")
-        return
-    if value is None:
-        col.issue("invalid-resource", ref, f"{kind} has no numeric value: ignored")
-        return
-    if kind == "edss":
-        if not 0.0 <= value <= 10.0:
-            col.issue("edss-out-of-range", ref, f"EDSS {value:g} is outside 0-10: ignored")
-        elif not (value * 2).is_integer():
-            col.issue("edss-invalid-step", ref, f"EDSS {value:g} is not in 0.5 steps: ignored")
-        else:
-            col.edss_raw.append((day, value, ref))
-    elif kind in SCORE_RANGES:
-        low, high = SCORE_RANGES[kind]
-        if low <= value <= high:
-            col.scores[kind].append(Score(day, value, ref))
-        else:
-            col.issue("invalid-resource", ref, f"{kind.upper()} {value:g} outside {low:g}-{high:g}")
-    elif value < 0 or not value.is_integer():
-        col.issue("invalid-resource", ref, f"{kind} count {value:g} is not a lesion count")
-    else:
-        col.findings.append(MriFinding(day, kind, value, ref))
-
-
-def _read_jcv(res: JsonDict, ref: str, day: date, col: _Collector) -> None:
-    concept = res.get("valueCodeableConcept")
-    if not isinstance(concept, dict):
-        col.issue("invalid-resource", ref, "JCV result without a coded value: ignored")
-        return
-    positive: bool | None = None
-    if concept_in(concept, col.term.jcv_positive):
-        positive = True
-    elif concept_in(concept, col.term.jcv_negative):
-        positive = False
-    col.jcv.append(JcvResult(day, positive, ref))
-
-
-def _read_imaging(res: JsonDict, ref: str, col: _Collector) -> None:
-    if res.get("status") != "available":
-        return
-    series = [s for s in get_list(res, "series") if isinstance(s, dict)]
-    modalities = list(get_list(res, "modality")) + [s.get("modality") for s in series]
-    if not any(concept_in(m, col.term.mri_modality) for m in modalities):
-        return
-    if not col.belongs_to_patient(res, ref):
-        return
-    procedures = get_list(res, "procedureCode")
-    brain = any(concept_in(p, col.term.brain_mri_procedure) for p in procedures) or any(
-        concept_in(s.get("bodySite"), col.term.brain_body_site) for s in series
-    )
-    spine = any(concept_in(p, col.term.spinal_mri_procedure) for p in procedures)
-    if not (brain or spine):
-        col.issue("mri-region-unknown", ref, "MR study is neither brain nor spine: not counted")
-        return
-    day = col.event_date(date_of(res, "started"), ref, "MRI")
-    if day is None:
-        return
-    study = MriStudy(day, "brain" if brain else "spine", ref)
-    (col.brain if brain else col.spine).append(study)
-
-
-def _read_medication(res: JsonDict, ref: str, col: _Collector) -> None:
-    issues: list[DataIssue] = []
-    record = dmt_record(
-        res,
-        ref,
-        medications=col.medications,
-        terminology=col.term,
-        as_of=col.as_of,
-        issues=issues,
-    )
-    if (record is not None or issues) and not col.belongs_to_patient(res, ref):
-        return
-    col.issues.extend(issues)
-    if record is not None:
-        col.dmts.append(record)
-
-
-READERS: dict[str, Callable[[JsonDict, str, _Collector], None]] = {
-    "Condition": _read_condition,
-    "Observation": _read_observation,
-    "ImagingStudy": _read_imaging,
-    "MedicationRequest": _read_medication,
-    "MedicationStatement": _read_medication,
-}
-
-
-def _build(patient: str, col: _Collector, settings: RuleSettings) -> PatientTimeline:
-    relapses = tuple(sorted(col.relapses, key=lambda r: (r.onset, r.ref)))
-    window = timedelta(days=settings.stable_edss_days_after_relapse)
+def _build(patient: str, col: Collector, unavailable: tuple[str, ...]) -> PatientTimeline:
+    rules = col.context.rules
+    relapses = tuple(sorted(col.relapses, key=lambda r: (r.onset, r.onset_latest, r.ref)))
+    window = timedelta(days=rules.stable_edss_days_after_relapse)
     edss = tuple(
         EdssMeasurement(
             day,
@@ -357,31 +128,120 @@ def _build(patient: str, col: _Collector, settings: RuleSettings) -> PatientTime
             ref,
             stable=not any(r.onset <= day and r.onset_latest >= day - window for r in relapses),
         )
-        for day, value, ref in sorted(col.edss_raw)
+        for day, value, ref in sorted(set(col.edss_raw))
     )
+    unreadable = max(col.edss_unreadable) if col.edss_unreadable else None
+    brain = tuple(sorted(set(col.brain), key=lambda m: (m.date, m.ref)))
+    findings = tuple(sorted(set(col.findings), key=lambda f: (f.date, f.kind, f.ref)))
+    _flag_unstructured_mri(col)
+    diagnosis = _diagnosis(col.conditions, relapses, col)
     return PatientTimeline(
         patient=patient,
-        as_of=col.as_of,
-        diagnosis=_diagnosis(col.diagnoses),
+        context=col.context,
+        diagnosis=diagnosis,
         edss=edss,
         relapses=relapses,
-        brain_mris=tuple(sorted(col.brain, key=lambda m: (m.date, m.ref))),
-        spinal_mris=tuple(sorted(col.spine, key=lambda m: (m.date, m.ref))),
-        mri_findings=tuple(sorted(col.findings, key=lambda f: (f.date, f.kind, f.ref))),
+        brain_mris=brain,
+        spinal_mris=tuple(sorted(set(col.spine), key=lambda m: (m.date, m.ref))),
+        mri_findings=findings,
         dmt_exposures=exposures(col.dmts),
-        jcv_results=tuple(sorted(col.jcv, key=lambda j: (j.date, j.ref))),
-        mfis=tuple(sorted(col.scores["mfis"], key=lambda s: (s.date, s.ref))),
-        sdmt=tuple(sorted(col.scores["sdmt"], key=lambda s: (s.date, s.ref))),
-        data_issues=tuple(sorted(col.issues, key=lambda i: (i.resource, i.code, i.message))),
+        jcv_results=tuple(sorted(set(col.jcv), key=lambda j: (j.date, j.ref))),
+        mfis=tuple(sorted(set(col.scores["mfis"]), key=lambda s: (s.date, s.ref))),
+        sdmt=tuple(sorted(set(col.scores["sdmt"]), key=lambda s: (s.date, s.ref))),
+        data_issues=tuple(sorted(set(col.issues), key=lambda i: (i.resource, i.code, i.message))),
+        unreadable_edss=unreadable,
+        unavailable=unavailable,
     )
 
 
-def _diagnosis(candidates: list[tuple[bool, date | None, str]]) -> MsDiagnosis | None:
-    """The MS Condition with the earliest onset; a real onset beats a recorded-date fallback."""
-    if not candidates:
+def _flag_unstructured_mri(col: Collector) -> None:
+    """``mri-findings-unstructured``: a recent brain MRI with no lesion counts on its date."""
+    since = add_months(col.context.as_of, -col.context.rules.mri_unstructured_months)
+    counted = {f.date for f in col.findings}
+    by_day: dict[date, list[tuple[bool, str]]] = {}
+    for study in col.brain:
+        if study.date >= since and study.date not in counted:
+            by_day.setdefault(study.date, []).append((not study.report, study.ref))
+    for day, studies in by_day.items():
+        _is_study, ref = min(studies)  # the DiagnosticReport when a study and its report exist
+        col.issue(
+            "mri-findings-unstructured",
+            ref,
+            f"brain MRI of {day.isoformat()} has no structured lesion counts: a person should "
+            "read the report for new T2 or gadolinium-enhancing lesions",
+        )
+
+
+def _diagnosis(
+    conditions: list[ConditionRecord], relapses: tuple[Relapse, ...], col: Collector
+) -> MsDiagnosis | None:
+    """The MS diagnosis; onset = the earliest date over all MS Conditions and relapses."""
+    if not conditions and not relapses:
         return None
-    dated = [(c[0], c[1], c[2]) for c in candidates if c[1] is not None]
-    if not dated:
-        return MsDiagnosis(min(c[2] for c in candidates), None, True)
-    from_recorded, onset, ref = min(dated)
-    return MsDiagnosis(ref, onset, from_recorded)
+    as_of = col.context.as_of
+    candidates: list[tuple[date, bool, str]] = []
+    for cond in conditions:
+        for rng, from_recorded in ((cond.onset, False), (cond.recorded, True)):
+            if rng is None:
+                continue
+            if rng.earliest > as_of:
+                what = "recorded date" if from_recorded else "onset"
+                col.issue("future-date", cond.ref, f"MS diagnosis {what} after {as_of}: ignored")
+                continue
+            candidates.append((min(rng.latest, as_of), from_recorded, cond.ref))
+    for relapse in relapses:
+        candidates.append((relapse.onset_latest, False, relapse.ref))
+    refs = tuple(sorted({c.ref for c in conditions}))
+    any_onset = any(c.onset is not None for c in conditions)
+    for cond in conditions:
+        if cond.onset is None:
+            col.issue(
+                "onset-missing",
+                cond.ref,
+                "this MS diagnosis has no onset; the disease onset is the earliest onset of the "
+                "other MS diagnoses or of a relapse"
+                if any_onset
+                else "no MS diagnosis has an onset: disease duration counted from the earliest "
+                "recorded date or relapse"
+                if candidates
+                else "MS diagnosis has no onset and no recorded date",
+            )
+    for cond in conditions:
+        if cond.onset is None and cond.recorded is None:
+            col.issue(
+                "missing-date", cond.ref, "MS diagnosis has no date: disease duration unknown"
+            )
+    if not conditions:
+        first = relapses[0].ref
+        col.issue(
+            "onset-missing",
+            first,
+            "no MS diagnosis Condition: the relapses establish the diagnosis, and the disease "
+            "is at least as old as the earliest relapse",
+        )
+    relapse_refs = tuple(r.ref for r in relapses)
+    if not candidates:
+        return MsDiagnosis(refs, None, True, (), _progressive(conditions), _confirmed(conditions))
+    onset = min(c[0] for c in candidates)
+    earliest = [c for c in candidates if c[0] == onset]
+    return MsDiagnosis(
+        refs=refs,
+        onset=onset,
+        onset_from_recorded_date=all(c[1] for c in earliest),
+        onset_refs=tuple(sorted({c[2] for c in earliest})),
+        progressive=_progressive(conditions),
+        confirmed=_confirmed(conditions),
+        relapse_refs=relapse_refs,
+    )
+
+
+def _progressive(conditions: list[ConditionRecord]) -> bool:
+    return any(c.progressive for c in conditions)
+
+
+def _confirmed(conditions: list[ConditionRecord]) -> bool:
+    """One confirmed (or unstated) MS Condition is enough; relapses alone count as confirmed."""
+    return not conditions or any(not c.unconfirmed for c in conditions)
+
+
+__all__ = ["CLINICAL_TYPES", "DataIssue", "extract_timeline"]

@@ -1,9 +1,18 @@
-"""Disease-modifying therapy records -> exposures (clinical-rules.md, "Inputs": DMT).
+"""Disease-modifying therapy records -> exposures (docs/clinical-rules.md, "Inputs": DMT).
 
-Exposure to a drug starts at the earliest authoredOn / effective start of an unbroken run of records
-of that drug. A run is broken only when every record so far has a known end and the next record
-starts after it: a record without an end (the usual MedicationRequest) is read as continuing, which
-keeps natalizumab exposure long (conservative for PML surveillance).
+Orders (MedicationRequest active/on-hold/completed/stopped), statements (MedicationStatement
+active/completed/stopped) and doses (MedicationAdministration completed/in-progress) of one
+ingredient form runs. Exposure starts at the earliest record of an unbroken run. A run is broken
+only when every record so far has a known end and the next record starts after it: a record
+without an end (the usual MedicationRequest) is read as continuing, which keeps natalizumab
+exposure long (conservative for PML surveillance). Doses continue a run while the gaps stay
+within twice the drug's dosing interval; a dose covers one interval.
+
+Current: an ``active`` or ``on-hold`` order (a drug holiday keeps the risk) whose validity period
+has not ended; an ``active`` statement whose period has not ended (one that has:
+``dmt-status-conflict``); a dose within twice the dosing interval of D. A stopped record without
+an end date: ``dmt-stop-date-unknown``. A completed statement whose period is still open is counted
+as current, with ``dmt-status-conflict`` (conservative: it keeps PML surveillance going).
 """
 
 from __future__ import annotations
@@ -11,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from smart_app.domain.dates import DateRange, parse_fhir_date
+from smart_app.domain.dates import parse_fhir_date
 from smart_app.domain.fhir_read import (
     JsonDict,
     codings,
@@ -22,20 +31,32 @@ from smart_app.domain.fhir_read import (
     reference,
 )
 from smart_app.domain.terminology import DmtIngredient, Terminology
+from smart_app.domain.thresholds import RuleSettings
 from smart_app.domain.timeline import DataIssue, DmtExposure
 
-DMT_STATUSES = frozenset({"active", "completed", "stopped"})
+DMT_STATUSES = {
+    "MedicationRequest": frozenset({"active", "on-hold", "completed", "stopped"}),
+    "MedicationStatement": frozenset({"active", "completed", "stopped"}),
+    "MedicationAdministration": frozenset({"completed", "in-progress"}),
+}
+CURRENT_ORDER = frozenset({"active", "on-hold"})
 
 
 @dataclass(frozen=True, slots=True)
 class DmtRecord:
-    """One MedicationRequest/MedicationStatement of a DMT."""
+    """One order, statement or dose of a DMT.
+
+    ``end`` is when the exposure of this record ended (None: not stated); ``chain_end`` is the
+    last day a following record still continues the same run.
+    """
 
     ingredient: DmtIngredient
     start: date
     end: date | None
     current: bool
     ref: str
+    chain_end: date | None = None
+    stop_unknown: bool = False
 
 
 def match_ingredient(
@@ -85,28 +106,54 @@ def dmt_record(
     *,
     medications: dict[str, JsonDict],
     terminology: Terminology,
+    settings: RuleSettings,
     as_of: date,
     issues: list[DataIssue],
 ) -> DmtRecord | None:
     """A DMT record, or None when the resource is not a usable DMT record."""
+    rtype = str(res.get("resourceType"))
     status = res.get("status")
-    if not isinstance(status, str) or status not in DMT_STATUSES:
+    if not isinstance(status, str) or status not in DMT_STATUSES.get(rtype, ()):
         return None
     ingredient = match_ingredient(medication_concept(res, medications), terminology, ref, issues)
     if ingredient is None:
         return None
-    end: DateRange | None
-    if res.get("resourceType") == "MedicationRequest":
+    if rtype == "MedicationAdministration":
+        return _dose(res, ref, ingredient, settings, as_of, issues)
+    end_date: date | None
+    if rtype == "MedicationRequest":
         validity = get_dict(get_dict(res, "dispenseRequest") or {}, "validityPeriod") or {}
         start = date_of(res, "authoredOn") or parse_fhir_date(validity.get("start"))
         end = parse_fhir_date(validity.get("end"))
-        current = status == "active"
+        end_date = end.latest if end is not None else None
+        current = status in CURRENT_ORDER and (end_date is None or end_date >= as_of)
     else:
         period = get_dict(res, "effectivePeriod")
         start = date_of(res, "effectiveDateTime", "effectivePeriod", "dateAsserted")
         end = parse_fhir_date(period.get("end")) if period is not None else None
-        open_period = period is not None and (end is None or end.latest > as_of)
-        current = status == "active" or (status != "stopped" and open_period)
+        end_date = end.latest if end is not None else None
+        open_period = period is not None and (end_date is None or end_date >= as_of)
+        current = (status == "active" and (end_date is None or end_date >= as_of)) or (
+            status == "completed" and open_period
+        )
+        if status == "completed" and open_period:
+            issues.append(
+                DataIssue(
+                    "dmt-status-conflict",
+                    ref,
+                    f"{ingredient.name} is recorded as completed but its period has not ended: "
+                    "counted as current (the conservative reading)",
+                )
+            )
+        if status == "active" and not current:
+            issues.append(
+                DataIssue(
+                    "dmt-status-conflict",
+                    ref,
+                    f"{ingredient.name} is recorded as active but its period ended on "
+                    f"{end_date}: not counted as current",
+                )
+            )
     if start is None:
         issues.append(DataIssue("missing-date", ref, f"{ingredient.name} record has no date"))
         return None
@@ -115,8 +162,46 @@ def dmt_record(
             DataIssue("future-date", ref, f"{ingredient.name} record dated after {as_of}: ignored")
         )
         return None
+    stop_unknown = status == "stopped" and end_date is None
+    if stop_unknown:
+        issues.append(
+            DataIssue(
+                "dmt-stop-date-unknown",
+                ref,
+                f"{ingredient.name} is stopped but the record has no end date: stop date unknown",
+            )
+        )
     return DmtRecord(
-        ingredient, start.earliest, end.latest if end is not None else None, current, ref
+        ingredient, start.earliest, end_date, current, ref, end_date, stop_unknown=stop_unknown
+    )
+
+
+def _dose(
+    res: JsonDict,
+    ref: str,
+    ingredient: DmtIngredient,
+    settings: RuleSettings,
+    as_of: date,
+    issues: list[DataIssue],
+) -> DmtRecord | None:
+    given = date_of(res, "effectiveDateTime", "effectivePeriod", "occurenceDateTime")
+    if given is None:
+        issues.append(DataIssue("missing-date", ref, f"{ingredient.name} dose has no date"))
+        return None
+    if given.earliest > as_of:
+        issues.append(
+            DataIssue("future-date", ref, f"{ingredient.name} dose dated after {as_of}: ignored")
+        )
+        return None
+    day = given.earliest
+    chain_end = settings.after_dosing_intervals(ingredient.name, day, 2)
+    return DmtRecord(
+        ingredient,
+        day,
+        settings.after_dosing_intervals(ingredient.name, day, 1),
+        chain_end >= as_of,
+        ref,
+        chain_end,
     )
 
 
@@ -134,11 +219,11 @@ def exposures(records: list[DmtRecord]) -> tuple[DmtExposure, ...]:
             if run and run_end is not None and record.start > run_end:
                 result.append(_exposure(run))
                 run = []
-            run_end = record.end if not run else _later_end(run_end, record.end)
+            run_end = record.chain_end if not run else _later_end(run_end, record.chain_end)
             run.append(record)
         if run:
             result.append(_exposure(run))
-    result.sort(key=lambda e: (e.since, e.ingredient))
+    result.sort(key=lambda e: (e.since, e.ingredient, e.evidence))
     return tuple(result)
 
 
@@ -151,6 +236,7 @@ def _later_end(run_end: date | None, end: date | None) -> date | None:
 def _exposure(run: list[DmtRecord]) -> DmtExposure:
     ingredient = run[0].ingredient
     last = max(max(r.start for r in run), max((r.end for r in run if r.end), default=date.min))
+    open_ended = any(r.end is None for r in run)
     return DmtExposure(
         ingredient=ingredient.name,
         rxnorm=ingredient.rxnorm,
@@ -159,4 +245,6 @@ def _exposure(run: list[DmtRecord]) -> DmtExposure:
         last_date=last,
         current=any(r.current for r in run),
         evidence=tuple(r.ref for r in run),
+        until=None if open_ended else last,
+        stop_unknown=any(r.stop_unknown for r in run),
     )

@@ -61,6 +61,14 @@ def codings(concept: object) -> Iterator[Coding]:
 
 
 def concept_in(concept: object, codes: frozenset[Coding]) -> bool:
+    """True when any coding of ``concept`` is in ``codes`` (the hot path of extraction)."""
+    if isinstance(concept, dict):
+        coding_list = concept.get("coding")
+        if isinstance(coding_list, list):
+            for coding in coding_list:
+                if isinstance(coding, dict) and (coding.get("system"), coding.get("code")) in codes:
+                    return True
+            return False
     return any(pair in codes for pair in codings(concept))
 
 
@@ -135,15 +143,32 @@ DIMENSIONLESS_UNITS = frozenset(
 )
 
 
+UCUM = "http://unitsofmeasure.org"
+#: UCUM codes of a dimensionless score or count (docs/clinical-rules.md, "Inputs": EDSS).
+DIMENSIONLESS_CODES = frozenset({"1", "{score}", "{#}", "{count}", "{lesions}", "{points}"})
+
+
 def numeric_value(obs: JsonDict) -> tuple[float | None, str | None]:
-    """(value, unit problem) of valueQuantity / valueInteger; the unit must be dimensionless."""
+    """(value, unit problem) of valueQuantity / valueInteger; the unit must be dimensionless.
+
+    A coded Quantity is judged by its ``code`` alone (UCUM ``1``, ``{score}``...), never by the
+    human-readable ``unit`` text beside it. Only a Quantity with no code is judged by its text,
+    since that is all it says (a score in "mg" is refused).
+    """
     if "valueInteger" in obs:
         return number(obs["valueInteger"]), None
     quantity = get_dict(obs, "valueQuantity")
     if quantity is None:
         return None, None
-    for key in ("code", "unit"):
-        unit = quantity.get(key)
-        if isinstance(unit, str) and unit.strip().lower() not in DIMENSIONLESS_UNITS:
-            return None, unit
+    code = quantity.get("code")
+    if isinstance(code, str) and code.strip():
+        if (
+            code.strip() not in DIMENSIONLESS_CODES
+            and code.strip().lower() not in DIMENSIONLESS_UNITS
+        ):
+            return None, code
+        return number(quantity.get("value")), None
+    unit = quantity.get("unit")
+    if isinstance(unit, str) and unit.strip().lower() not in DIMENSIONLESS_UNITS:
+        return None, unit
     return number(quantity.get("value")), None

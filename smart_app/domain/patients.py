@@ -1,23 +1,28 @@
 """Input shapes: a Bundle, a list of resources, or models; and splitting a Bundle by patient.
 
 Resources inside a Bundle may have no ``id`` but a ``fullUrl`` (``urn:uuid:...`` in transaction
-Bundles); references may point at either, so both are kept as the resource's names.
+and Synthea Bundles); references may point at either, so both are kept as the resource's names and
+a ``urn:uuid:`` reference resolves to the resource it names (never to a second patient).
+OperationOutcome entries of a searchset (``search.mode`` = ``outcome``, e.g. Epic's warnings) are
+not patient data and are skipped silently (docs/clinical-rules.md, "Q. Data quality").
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from smart_app.domain.fhir_read import JsonDict, as_resource, get_dict, get_list, get_str
+from smart_app.domain.fhir_read import JsonDict, as_resource, get_list, get_str
 
 #: Elements that point at the patient a clinical resource belongs to.
 SUBJECT_KEYS = ("subject", "patient", "for")
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """A resource (dict, or None when unreadable) with the name references use for it."""
+class Entry(NamedTuple):
+    """A resource (dict, or None when unreadable) with the name references use for it.
+
+    A named tuple rather than a frozen dataclass: one is made for every resource read, and a
+    tuple is several times cheaper to build."""
 
     resource: JsonDict | None
     ref: str | None
@@ -27,28 +32,41 @@ class Entry:
 
 def iter_entries(resources: object) -> Iterator[Entry]:
     """Flatten a Bundle (nested Bundles too), a list of resources, or a single resource."""
-    counter = 0
+    return iter(list_entries(resources))
 
-    def walk(item: object, full_url: str | None) -> Iterator[Entry]:
-        nonlocal counter
-        resource = as_resource(item)
+
+def list_entries(resources: object) -> list[Entry]:
+    """:func:`iter_entries` as a list, written as plain loops: it runs for every resource."""
+    found: list[Entry] = []
+
+    def add(item: object, full_url: str | None) -> None:
+        resource = item if isinstance(item, dict) else as_resource(item)
         if resource is not None and resource.get("resourceType") == "Bundle":
             for entry in get_list(resource, "entry"):
-                if isinstance(entry, dict):
-                    yield from walk(entry.get("resource"), get_str(entry, "fullUrl"))
-                else:
-                    yield from walk(None, None)
+                if not isinstance(entry, dict):
+                    add(None, None)
+                elif not _is_outcome(entry):
+                    add(entry.get("resource"), get_str(entry, "fullUrl"))
             return
-        counter += 1
-        yield Entry(resource, _ref_of(resource, full_url), full_url, counter)
+        found.append(Entry(resource, _ref_of(resource, full_url), full_url, len(found) + 1))
 
     if isinstance(resources, dict) or hasattr(resources, "model_dump"):
-        yield from walk(resources, None)
+        add(resources, None)
     elif isinstance(resources, Iterable) and not isinstance(resources, str | bytes):
         for item in resources:
-            yield from walk(item, None)
+            add(item, None)
     else:
-        yield from walk(resources, None)
+        add(resources, None)
+    return found
+
+
+def _is_outcome(entry: JsonDict) -> bool:
+    """An OperationOutcome entry (``search.mode`` outcome, or any OperationOutcome)."""
+    search = entry.get("search")
+    if isinstance(search, dict) and search.get("mode") == "outcome":
+        return True
+    resource = entry.get("resource")
+    return isinstance(resource, dict) and resource.get("resourceType") == "OperationOutcome"
 
 
 def _ref_of(resource: JsonDict | None, full_url: str | None) -> str | None:
@@ -63,9 +81,11 @@ def _ref_of(resource: JsonDict | None, full_url: str | None) -> str | None:
 def subject_of(resource: JsonDict) -> str | None:
     """The patient reference of a clinical resource (subject, patient or Task.for)."""
     for key in SUBJECT_KEYS:
-        ref = get_dict(resource, key)
-        if ref is not None and isinstance(ref.get("reference"), str):
-            return str(ref["reference"])
+        ref = resource.get(key)
+        if isinstance(ref, dict):
+            value = ref.get("reference")
+            if isinstance(value, str):
+                return value
     return None
 
 

@@ -1,4 +1,6 @@
-"""Recommendations -> one CarePlan and one Task per recommendation (clinical-rules.md, write-back).
+"""Recommendations -> one CarePlan and one Task per recommendation.
+
+docs/clinical-rules.md, "What is written back".
 
 Business identifiers make writes idempotent (conditional create, ``If-None-Exist``):
 
@@ -24,7 +26,6 @@ from fhir.resources.R4B.task import Task
 from smart_app.domain.report import PatientReport
 from smart_app.domain.results import Recommendation
 from smart_app.domain.terminology import default_terminology
-from smart_app.domain.thresholds import DEFAULT_SETTINGS, RuleSettings
 
 PLAN_DEFINITION_ID = "benign-ms-monitoring"
 #: Profiles of fhir_profiles/ the written resources claim (meta.profile), under the canonical base.
@@ -65,16 +66,16 @@ def patient_id(patient_ref: str) -> str:
     return patient_ref.rsplit(":" if patient_ref.startswith("urn:") else "/", 1)[-1]
 
 
-def profile_url(settings: RuleSettings, profile_id: str) -> str:
-    return f"{settings.canonical_base}/StructureDefinition/{profile_id}"
+def profile_url(canonical_base: str, profile_id: str) -> str:
+    return f"{canonical_base}/StructureDefinition/{profile_id}"
 
 
-def task_system(settings: RuleSettings) -> str:
-    return f"{settings.canonical_base}/task-id"
+def task_system(canonical_base: str) -> str:
+    return f"{canonical_base}/task-id"
 
 
-def careplan_system(settings: RuleSettings) -> str:
-    return f"{settings.canonical_base}/careplan-id"
+def careplan_system(canonical_base: str) -> str:
+    return f"{canonical_base}/careplan-id"
 
 
 def task_identifier_value(patient_ref: str, rec: Recommendation) -> str:
@@ -96,7 +97,6 @@ def desired_task(
     *,
     careplan_ref: str,
     authored_on: str,
-    settings: RuleSettings,
     task_id: str | None = None,
     validate: bool = True,
 ) -> dict[str, Any]:
@@ -105,11 +105,12 @@ def desired_task(
     ``validate=False`` skips the model round trip (about 1 ms) for a Task that is only compared
     with the server's copy; whatever is written goes through :func:`dump_task` first.
     """
+    base = report.context.canonical_base
     task: dict[str, Any] = {
         "resourceType": "Task",
-        "meta": {"profile": [profile_url(settings, TASK_PROFILE_ID)]},
+        "meta": {"profile": [profile_url(base, TASK_PROFILE_ID)]},
         "identifier": [
-            {"system": task_system(settings), "value": task_identifier_value(report.patient, rec)}
+            {"system": task_system(base), "value": task_identifier_value(report.patient, rec)}
         ],
         "status": "requested",
         "intent": "plan",
@@ -117,7 +118,7 @@ def desired_task(
         "code": {
             "coding": [
                 {
-                    "system": f"{settings.canonical_base}/CodeSystem/ms-monitoring-action",
+                    "system": f"{base}/CodeSystem/ms-monitoring-action",
                     "code": rec.code,
                     "display": ACTION_DISPLAY[rec.code],
                 }
@@ -154,8 +155,9 @@ def careplan_description(report: PatientReport) -> str:
     text = f"Benign MS monitoring. Classification: {c.status}"
     if c.edss is not None and c.edss_date is not None:
         text += f" (latest stable EDSS {c.edss:g} on {c.edss_date.isoformat()})"
+    text += f" [{c.reason}]"
     if c.strict:
-        text += "; strict benign (EDSS <= 2.0)"
+        text += f"; strict benign (EDSS <= {report.context.rules.strict_benign_edss_max:g})"
     if report.activity.active:
         kinds = ", ".join(sorted({f.kind for f in report.activity.findings}))
         text += f"; disease activity: {kinds}"
@@ -166,7 +168,6 @@ def desired_careplan(
     report: PatientReport,
     task_refs: list[str],
     *,
-    settings: RuleSettings,
     status: str = "active",
     careplan_id: str | None = None,
     validate: bool = True,
@@ -176,15 +177,16 @@ def desired_careplan(
     notes = [f"{rec.code}: {rec.rationale}" for rec in report.recommendations]
     if report.statement:
         notes.append(report.statement)
+    base = report.context.canonical_base
     sources = sorted({s for rec in report.recommendations for s in rec.source})
     if sources:
         notes.append("Sources: " + "; ".join(sources))
     plan: dict[str, Any] = {
         "resourceType": "CarePlan",
-        "meta": {"profile": [profile_url(settings, CAREPLAN_PROFILE_ID)]},
+        "meta": {"profile": [profile_url(base, CAREPLAN_PROFILE_ID)]},
         "identifier": [
             {
-                "system": careplan_system(settings),
+                "system": careplan_system(base),
                 "value": careplan_identifier_value(report.patient),
             }
         ],
@@ -192,7 +194,7 @@ def desired_careplan(
         "intent": "plan",
         "title": "Benign MS monitoring",
         "subject": {"reference": report.patient},
-        "instantiatesCanonical": [f"{settings.canonical_base}/PlanDefinition/{PLAN_DEFINITION_ID}"],
+        "instantiatesCanonical": [f"{base}/PlanDefinition/{PLAN_DEFINITION_ID}"],
         "description": careplan_description(report),
         "note": [{"text": text} for text in notes],
         "activity": [{"reference": {"reference": ref}} for ref in task_refs],
@@ -216,23 +218,20 @@ def dump_careplan(plan: dict[str, Any]) -> dict[str, Any]:
     return dumped
 
 
-def build_plan(
-    report: PatientReport, *, settings: RuleSettings | None = None
-) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+def build_plan(report: PatientReport) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
     """A fresh CarePlan and its Tasks (urn:uuid references); None for ``not-applicable``."""
-    rules = settings or DEFAULT_SETTINGS
+    base = report.context.canonical_base
     if report.classification.status == "not-applicable":
         return None
-    cp_ref = urn_for(careplan_system(rules), careplan_identifier_value(report.patient))
+    cp_ref = urn_for(careplan_system(base), careplan_identifier_value(report.patient))
     tasks = [
         desired_task(
             report,
             rec,
             careplan_ref=cp_ref,
             authored_on=report.as_of.isoformat(),
-            settings=rules,
         )
         for rec in report.recommendations
     ]
-    refs = [urn_for(task_system(rules), t["identifier"][0]["value"]) for t in tasks]
-    return desired_careplan(report, refs, settings=rules), tasks
+    refs = [urn_for(task_system(base), t["identifier"][0]["value"]) for t in tasks]
+    return desired_careplan(report, refs), tasks

@@ -40,6 +40,8 @@ ENGINE_READS: tuple[PatientSearch, ...] = (
     PatientSearch("ImagingStudy", "imaging"),
     PatientSearch("MedicationRequest", "medicationRequests"),
     PatientSearch("MedicationStatement", "medicationStatements"),
+    PatientSearch("MedicationAdministration", "medicationAdministrations", count=1000),
+    PatientSearch("DiagnosticReport", "diagnosticReports"),
 )
 
 #: What ms-monitor writes and reads back: its own CarePlan and Tasks.

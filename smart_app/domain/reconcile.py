@@ -1,6 +1,6 @@
 """Reconcile the desired plan with what the FHIR server already holds, as one transaction.
 
-clinical-rules.md, "What is written back": a re-run on unchanged data writes nothing; new data
+docs/clinical-rules.md, "What is written back": a re-run on unchanged data writes nothing; new data
 completes Tasks whose need was met (``output`` = the new evidence), cancels Tasks no longer
 indicated, creates new ones, and never overwrites a Task a person changed (status other than
 ``requested``, or an owner set). Rules of this module:
@@ -42,7 +42,6 @@ from smart_app.domain.plan import (
 )
 from smart_app.domain.report import PatientReport
 from smart_app.domain.results import Recommendation
-from smart_app.domain.thresholds import DEFAULT_SETTINGS, RuleSettings
 
 CLOSED = frozenset({"completed", "cancelled", "failed", "rejected", "entered-in-error"})
 #: A new result for one of these codes meets the need of the old Task.
@@ -174,8 +173,6 @@ def plan_transaction(
     report: PatientReport,
     existing: list[Any],
     *,
-    as_of: date,
-    settings: RuleSettings | None = None,
     validate: bool = True,
 ) -> PlanChanges:
     """The transaction Bundle that brings the server's plan in line with ``report``.
@@ -183,8 +180,9 @@ def plan_transaction(
     Everything in the Bundle is validated as R4B (about 1 ms a resource); ``validate=False`` is
     for showing what would change (the dashboard), never for a Bundle that is sent.
     """
-    rules = settings or DEFAULT_SETTINGS
-    cp_system, t_system = careplan_system(rules), task_system(rules)
+    as_of = report.as_of
+    canonical_base = report.context.canonical_base
+    cp_system, t_system = careplan_system(canonical_base), task_system(canonical_base)
     cp_value = careplan_identifier_value(report.patient)
     old_cp, old_tasks = _index_existing(existing, cp_system, cp_value, t_system)
     applicable = report.classification.status != "not-applicable"
@@ -201,7 +199,15 @@ def plan_transaction(
         value = task_identifier_value(report.patient, rec)
         wanted_values.add(value)
         ref = _reconcile_wanted(
-            report, rec, value, old_tasks.get(value), cp_ref, as_of, rules, work, task_entries
+            report,
+            rec,
+            value,
+            old_tasks.get(value),
+            cp_ref,
+            as_of,
+            canonical_base,
+            work,
+            task_entries,
         )
         if ref:
             activity.append(ref)
@@ -210,7 +216,7 @@ def plan_transaction(
         if ref:
             activity.append(ref)
     careplan_action = _reconcile_careplan(
-        report, old_cp, old_cp_id, activity, applicable, cp_system, cp_value, rules, work
+        report, old_cp, old_cp_id, activity, applicable, cp_system, cp_value, canonical_base, work
     )
     work.entries.extend(entry for _value, entry in sorted(task_entries, key=lambda e: e[0]))
     bundle = (
@@ -237,18 +243,17 @@ def _reconcile_wanted(
     old: dict[str, Any] | None,
     cp_ref: str,
     as_of: date,
-    rules: RuleSettings,
+    canonical_base: str,
     work: _Work,
     task_entries: list[tuple[str, dict[str, Any]]],
 ) -> str | None:
-    t_system = task_system(rules)
+    t_system = task_system(canonical_base)
     if old is None:
         task = desired_task(
             report,
             rec,
             careplan_ref=cp_ref,
             authored_on=as_of.isoformat(),
-            settings=rules,
             validate=work.validate,
         )
         task_entries.append((value, _post(task, t_system, value)))
@@ -264,7 +269,6 @@ def _reconcile_wanted(
         rec,
         careplan_ref=cp_ref,
         authored_on=authored,
-        settings=rules,
         task_id=old_id,
         validate=False,  # most Tasks are unchanged: validate only what is written
     )
@@ -331,12 +335,12 @@ def _reconcile_careplan(
     applicable: bool,
     cp_system: str,
     cp_value: str,
-    rules: RuleSettings,
+    canonical_base: str,
     work: _Work,
 ) -> str:
     status = "active" if applicable else "revoked"
     careplan = desired_careplan(
-        report, activity, settings=rules, status=status, careplan_id=old_cp_id, validate=False
+        report, activity, status=status, careplan_id=old_cp_id, validate=False
     )
     if old_cp is not None and (
         old_cp_id is None or _managed(careplan, CAREPLAN_KEYS) == _managed(old_cp, CAREPLAN_KEYS)

@@ -1,16 +1,19 @@
 """One patient's evaluation: timeline -> classification, activity, recommendations, data issues.
 
-:meth:`PatientReport.to_json` is the stable output of ``ms-monitor evaluate`` (clinical-rules.md,
-"Output"): keys in the spec's order, lists in a deterministic order (findings by date, current DMTs
-by start, recommendations by action code then due date, data issues by resource then code).
+:meth:`PatientReport.to_json` is the stable output of ``ms-monitor evaluate``
+(docs/clinical-rules.md, "Output"): keys in the contract's order, lists in a deterministic order
+(findings by date, current DMTs by start, recommendations by action code then due date, data
+issues by resource then code), whatever the order of the input.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from smart_app.domain.context import EvaluationContext
 from smart_app.domain.extract import extract_timeline
 from smart_app.domain.results import (
     ACTION_ORDER,
@@ -19,12 +22,10 @@ from smart_app.domain.results import (
     Recommendation,
 )
 from smart_app.domain.rules.activity import assess_activity
-from smart_app.domain.rules.classification import classify
+from smart_app.domain.rules.classification import classify, edss_is_stale
 from smart_app.domain.rules.monitoring import monitoring_recommendations
 from smart_app.domain.rules.symptoms import symptom_recommendations
 from smart_app.domain.rules.treatment import treatment_recommendations, treatment_statement
-from smart_app.domain.terminology import Terminology
-from smart_app.domain.thresholds import DEFAULT_SETTINGS, RuleSettings
 from smart_app.domain.timeline import DataIssue, DmtExposure, PatientTimeline
 
 
@@ -33,7 +34,7 @@ class PatientReport:
     """The engine's answer for one patient as of one date."""
 
     patient: str
-    as_of: date
+    context: EvaluationContext
     diagnosis: str | None
     classification: Classification
     activity: Activity
@@ -42,6 +43,11 @@ class PatientReport:
     data_issues: tuple[DataIssue, ...]
     statement: str | None
 
+    @property
+    def as_of(self) -> date:
+        """The as-of date D, from the evaluation context (its only channel)."""
+        return self.context.as_of
+
     def to_json(self) -> dict[str, Any]:
         c = self.classification
         return {
@@ -49,10 +55,13 @@ class PatientReport:
             "as_of": self.as_of.isoformat(),
             "classification": {
                 "status": c.status,
+                "reason": c.reason,
                 "edss": c.edss,
                 "edss_date": c.edss_date.isoformat() if c.edss_date else None,
+                "onset": c.onset.isoformat() if c.onset else None,
                 "disease_duration_years": c.disease_duration_years,
                 "strict": c.strict,
+                "evidence": list(c.evidence),
             },
             "activity": {
                 "active": self.activity.active,
@@ -84,49 +93,54 @@ class PatientReport:
         }
 
 
-def evaluate_timeline(
-    timeline: PatientTimeline,
-    *,
-    as_of: date | None = None,
-    settings: RuleSettings | None = None,
-) -> PatientReport:
-    """Run rules C, A, M, T on an extracted timeline (the benchmarked hot path)."""
-    day = as_of or timeline.as_of
-    rules = settings or DEFAULT_SETTINGS
+def evaluate_timeline(timeline: PatientTimeline) -> PatientReport:
+    """Run rules C, A, M, T on an extracted timeline, in the timeline's evaluation context."""
+    day = timeline.as_of
+    rules = timeline.context.rules
     classification = classify(timeline, day, rules)
     activity = assess_activity(timeline, day, rules)
-    issues = timeline.data_issues
-    if classification.status == "indeterminate" and classification.edss is None:
-        issues = (
-            *issues,
-            DataIssue("no-edss", timeline.patient, "no stable EDSS: the status cannot be decided"),
+    issues = list(timeline.data_issues)
+    if classification.status != "not-applicable" and classification.edss is None:
+        issues.append(
+            DataIssue("no-edss", timeline.patient, "no stable EDSS: the status cannot be decided")
+        )
+    if classification.status != "not-applicable" and edss_is_stale(timeline, day, rules):
+        issues.append(
+            DataIssue(
+                "edss-stale",
+                classification.evidence[-1],
+                f"the latest stable EDSS ({classification.edss_date}) is older than "
+                f"{rules.edss_stale_months} months: never benign on it",
+            )
         )
     recs: list[Recommendation] = []
     if classification.status != "not-applicable":
         recs = monitoring_recommendations(timeline, classification, activity, day, rules)
         recs += symptom_recommendations(timeline, day, rules)
         recs += treatment_recommendations(timeline, classification, activity, day, rules)
-        recs.sort(key=lambda r: (ACTION_ORDER[r.code], r.due))
+        recs.sort(key=lambda r: (ACTION_ORDER[r.code], r.due, r.evidence))
     return PatientReport(
         patient=timeline.patient,
-        as_of=day,
+        context=timeline.context,
         diagnosis=timeline.diagnosis.ref if timeline.diagnosis else None,
         classification=classification,
         activity=activity,
         current_dmt=tuple(d for d in timeline.dmt_exposures if d.current),
         recommendations=tuple(recs),
-        data_issues=issues,
+        data_issues=tuple(sorted(set(issues), key=lambda i: (i.resource, i.code, i.message))),
         statement=treatment_statement(classification, activity),
     )
 
 
 def evaluate_patient(
     resources: object,
+    context: EvaluationContext,
     *,
-    as_of: date,
-    settings: RuleSettings | None = None,
-    terminology: Terminology | None = None,
+    unavailable: Iterable[str] = (),
 ) -> PatientReport:
-    """Evaluate one patient's FHIR resources (a Bundle, a list of dicts or R4B models)."""
-    timeline = extract_timeline(resources, as_of=as_of, settings=settings, terminology=terminology)
-    return evaluate_timeline(timeline, as_of=as_of, settings=settings)
+    """Evaluate one patient's FHIR resources (a Bundle, a list of dicts or R4B models).
+
+    ``unavailable``: resource types the server did not offer or refused (reported as
+    ``resource-unavailable``).
+    """
+    return evaluate_timeline(extract_timeline(resources, context, unavailable=unavailable))

@@ -5,32 +5,33 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from smart_app.domain.actions import ACTION_CODES, ACTION_ORDER
 from smart_app.domain.timeline import EdssMeasurement
 
-#: Codes of ``{canonical}/CodeSystem/ms-monitoring-action``, in the order reports list them.
-ACTION_CODES = (
-    "neuro-review",
-    "mri-brain",
-    "mri-pml-surveillance",
-    "jcv-serology",
-    "confirm-edss",
-    "symptom-screen",
-    "symptom-fatigue",
-    "symptom-cognition",
-    "consider-dmt",
-    "review-dmt",
-    "reassess-benign-status",
-)
-ACTION_ORDER = {code: index for index, code in enumerate(ACTION_CODES)}
+__all__ = [
+    "ACTION_CODES",
+    "ACTION_ORDER",
+    "Activity",
+    "Classification",
+    "Finding",
+    "ProgressionEvent",
+    "Recommendation",
+]
 
 
 @dataclass(frozen=True, slots=True)
 class Classification:
-    """Rule C: ``status`` is not-applicable | indeterminate | not-benign | too-early | benign."""
+    """Rule C: ``status`` is not-applicable | indeterminate | not-benign | too-early | benign.
+
+    ``reason`` says why (docs/clinical-rules.md, C); ``evidence`` names the diagnosis
+    Condition(s), the relapses that date the onset, and the classifying EDSS.
+    """
 
     status: str
+    reason: str
     edss: float | None
     edss_date: date | None
+    onset: date | None
     disease_duration_years: float | None
     strict: bool
     evidence: tuple[str, ...]
@@ -53,16 +54,18 @@ class ProgressionEvent:
     confirmation: EdssMeasurement
     reference: float
     evidence: tuple[str, ...]
+    reference_measurement: EdssMeasurement | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Activity:
-    """Rule A; ``unconfirmed_worsening`` is the first measurement of a pending worsening."""
+    """Rule A; ``unconfirmed_worsening`` is the first measurement of a pending worsening and
+    ``unconfirmed_reference`` the EDSS it is a worsening from."""
 
     active: bool
     findings: tuple[Finding, ...]
     unconfirmed_worsening: EdssMeasurement | None
-    unconfirmed_reference: float | None
+    unconfirmed_reference: EdssMeasurement | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,14 @@
-"""Citations of clinical-rules.md "Sources", attached to every recommendation and plan text."""
+"""Citations of the primary sources, attached to every recommendation and plan text.
+
+docs/clinical-rules.md, "Sources". Each names the guideline or paper, never a project file.
+"""
 
 from __future__ import annotations
 
-GUIDANCE = "Benign MS monitoring guidance (ms-monitor clinical-rules.md, Sources)"
+GUIDANCE = (
+    "Benign MS clinical guidance: monitoring rather than escalation, neurological review every "
+    "6-12 months, brain MRI at least yearly"
+)
 HAWKINS_1999 = "Hawkins & McDonnell, JNNP 1999;67:148"
 SAYAO_2007 = "Sayao et al., Neurology 2007;68:496"
 PITTOCK_2004 = "Pittock et al., Ann Neurol 2004;56:303"

@@ -1,4 +1,4 @@
-"""Code lists that recognise MS data in FHIR resources (clinical-rules.md, "Inputs").
+"""Code lists that recognise MS data in FHIR resources (docs/clinical-rules.md, "Inputs").
 
 One source of truth: the lists are read from the FHIR ValueSets and CodeSystems published in
 ``fhir_profiles/resources/`` (the same files an EHR loads to validate what the app reads and
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -63,6 +63,25 @@ class Terminology:
     rxnorm_system: str
     #: (code, display) of CodeSystem ms-monitoring-action, in the CodeSystem's order
     monitoring_actions: tuple[tuple[str, str], ...] = ()
+    #: MS diagnosis codes of a progressive course (SPMS, PPMS): never benign
+    progressive: frozenset[Coding] = frozenset()
+    #: the site codes merged in by :meth:`with_site_codes` (concept -> codes), for the record
+    site_codes: tuple[tuple[str, frozenset[Coding]], ...] = ()
+
+    def with_site_codes(self, site_codes: Mapping[str, frozenset[Coding]]) -> Terminology:
+        """This terminology plus a site's own codes (docs/clinical-rules.md, "Site codes").
+
+        ``site_codes`` maps a concept of :data:`SITE_CODE_FIELDS` to ``(system, code)`` pairs,
+        as :func:`parse_site_codes` returns them. The engine is unchanged: the codes are data.
+        """
+        if not site_codes:
+            return self
+        added = {
+            SITE_CODE_FIELDS[concept]: getattr(self, SITE_CODE_FIELDS[concept]) | codes
+            for concept, codes in site_codes.items()
+        }
+        merged = tuple(sorted((c, frozenset(v)) for c, v in site_codes.items()))
+        return replace(self, **added, site_codes=merged)
 
     def dmt_by_rxnorm(self, code: str) -> DmtIngredient | None:
         """The DMT whose RxNorm ingredient code is ``code``."""
@@ -99,6 +118,45 @@ VALUE_SET_FIELDS = {
     "jcv_positive": "jcv-positive",
     "jcv_negative": "jcv-negative",
 }
+#: Concept of a site-codes file -> the Terminology field its codes extend.
+SITE_CODE_FIELDS = {
+    "edss": "edss",
+    "new-t2-lesions": "new_t2_lesions",
+    "gd-lesions": "gd_lesions",
+    "brain-mri": "brain_mri_procedure",
+    "spinal-mri": "spinal_mri_procedure",
+    "jcv-antibody": "jcv_antibody",
+    "mfis": "mfis",
+    "sdmt": "sdmt",
+}
+PROGRESSIVE_VALUE_SET = "ms-progressive-phenotype"
+
+
+def parse_site_codes(document: object) -> dict[str, frozenset[Coding]]:
+    """A site-codes JSON object (concept -> ``["system|code", ...]``) as code sets.
+
+    Raises ValueError naming the first problem: a site's configuration is checked when it is
+    loaded, never half-applied.
+    """
+    if not isinstance(document, dict):
+        raise ValueError("site codes must be a JSON object: concept -> list of 'system|code'")
+    parsed: dict[str, frozenset[Coding]] = {}
+    for concept, entries in document.items():
+        if concept not in SITE_CODE_FIELDS:
+            known = ", ".join(SITE_CODE_FIELDS)
+            raise ValueError(f"site codes: unknown concept {concept!r} (known: {known})")
+        if not isinstance(entries, list):
+            raise ValueError(f"site codes: {concept} must be a list of 'system|code' strings")
+        pairs: set[Coding] = set()
+        for entry in entries:
+            system, bar, code = entry.rpartition("|") if isinstance(entry, str) else ("", "", "")
+            if not bar or not system or not code:
+                raise ValueError(f"site codes: {concept}: {entry!r} is not 'system|code'")
+            pairs.add((system, code))
+        parsed[concept] = frozenset(pairs)
+    return parsed
+
+
 #: Terminology field -> code of CodeSystem ms-observation.
 MS_OBSERVATION_FIELDS = {
     "new_t2_lesions": "new-t2-lesions",
@@ -211,6 +269,7 @@ def parse_terminology(
         dmt=dmt,
         rxnorm_system=RXNORM_SYSTEM,
         monitoring_actions=tuple((str(c["code"]), str(c["display"])) for c in actions),
+        progressive=value_set_codes(PROGRESSIVE_VALUE_SET),
     )
 
 

@@ -1,4 +1,4 @@
-"""Every threshold of clinical-rules.md as one frozen settings value, defaulting to the spec.
+"""Every threshold of docs/clinical-rules.md as one frozen settings value (the defaults).
 
 Sources: Hawkins & McDonnell, JNNP 1999;67:148 and Sayao et al., Neurology 2007;68:496
 (EDSS <= 3 at >= 10 y); Pittock, Ann Neurol 2004;56:303 (strict: EDSS <= 2); Kappos et al. /
@@ -9,8 +9,9 @@ ECTRIMS/EAN 2018 (MRI monitoring); Tallantyre, JNNP 2019;90:522 (fatigue, cognit
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
-from smart_app.domain.terminology import DEFAULT_CANONICAL_BASE
+from smart_app.domain.dates import add_days, add_months
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +56,30 @@ class RuleSettings:
     sdmt_drop_points: float = 4.0
     sdmt_drop_fraction: float = 0.10
     symptom_action_months: int = 3
+    edss_stale_months: int = 24
     # T. treatment
     treatment_review_months: int = 1
-    # terminology
-    canonical_base: str = DEFAULT_CANONICAL_BASE
+    dmt_rebaseline_months: int = 6
+    pml_review_exposure_months: int = 24
+    # JCV antibody index (Plavina et al., Ann Neurol 2014;76:802)
+    jcv_index_negative_below: float = 0.20
+    jcv_index_positive_above: float = 0.40
+    jcv_index_high_above: float = 1.5
+    jcv_stale_months: int = 6
+    # Q. unstructured MRI reports are flagged for brain MRIs this recent
+    mri_unstructured_months: int = 24
+    # DMT administrations: dosing interval per ingredient (a run continues while gaps stay within
+    # twice the interval; exposure runs to the last administration plus one interval)
+    dosing_interval_weeks: tuple[tuple[str, int], ...] = (("natalizumab", 4),)
+    dosing_interval_months: tuple[tuple[str, int], ...] = (
+        ("ofatumumab", 1),
+        ("ocrelizumab", 6),
+        ("rituximab", 6),
+        ("ublituximab", 6),
+        ("alemtuzumab", 24),
+        ("cladribine", 24),
+    )
+    dosing_interval_default_months: int = 3
 
     def cdp_increment(self, reference: float) -> float:
         """EDSS increase that counts as worsening from ``reference`` (Kappos / msprog bands)."""
@@ -67,6 +88,16 @@ class RuleSettings:
         if reference <= self.cdp_low_band_max:
             return self.cdp_increment_low
         return self.cdp_increment_high
+
+    def after_dosing_intervals(self, ingredient: str, day: date, intervals: int) -> date:
+        """``day`` plus ``intervals`` dosing intervals of ``ingredient`` (calendar months)."""
+        weeks = dict(self.dosing_interval_weeks).get(ingredient)
+        if weeks is not None:
+            return add_days(day, 7 * weeks * intervals)
+        months = dict(self.dosing_interval_months).get(
+            ingredient, self.dosing_interval_default_months
+        )
+        return add_months(day, months * intervals)
 
 
 DEFAULT_SETTINGS = RuleSettings()

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from smart_app.domain.context import EvaluationContext
 
 
 @dataclass(frozen=True, slots=True)
 class DataIssue:
-    """An input the engine skipped or doubts (clinical-rules.md, Q)."""
+    """An input the engine skipped or doubts (docs/clinical-rules.md, Q)."""
 
     code: str
     resource: str
@@ -21,11 +25,25 @@ class DataIssue:
 
 @dataclass(frozen=True, slots=True)
 class MsDiagnosis:
-    """The MS Condition and the disease onset taken from it."""
+    """The MS diagnosis: its Condition(s), the disease onset and what the onset was taken from.
 
-    ref: str
+    ``onset`` is the earliest usable date over all MS Conditions (onset, recorded date) and all
+    relapses; ``onset_refs`` are the resources that date came from. ``refs`` are the diagnosis
+    Conditions (empty when relapses alone establish the diagnosis).
+    """
+
+    refs: tuple[str, ...]
     onset: date | None
     onset_from_recorded_date: bool
+    onset_refs: tuple[str, ...] = ()
+    progressive: bool = False
+    confirmed: bool = True
+    relapse_refs: tuple[str, ...] = ()
+
+    @property
+    def ref(self) -> str:
+        """The Condition the plan addresses (the first diagnosis Condition, else a relapse)."""
+        return (self.refs or self.relapse_refs)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +72,7 @@ class MriStudy:
     date: date
     region: str  # "brain" | "spine"
     ref: str
+    report: bool = False  # a DiagnosticReport rather than an ImagingStudy
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +96,18 @@ class DmtExposure:
     last_date: date
     current: bool
     evidence: tuple[str, ...]
+    #: when the exposure of this run ended (its last record's end, or last dose + one interval)
+    until: date | None = None
+    #: a stopped record without an end date: the stop date is unknown
+    stop_unknown: bool = False
+
+    def months_exposed(self, as_of: date) -> int:
+        """Whole calendar months of this run up to ``as_of`` (to its end when it has stopped)."""
+        end = as_of if self.current else min(self.until or self.last_date, as_of)
+        months = (end.year - self.since.year) * 12 + end.month - self.since.month
+        if end.day < self.since.day:
+            months -= 1
+        return max(months, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +117,8 @@ class JcvResult:
     date: date
     positive: bool | None  # None: neither positive nor negative (unknown)
     ref: str
+    index: float | None = None
+    high: bool = False  # positive with an index above the high threshold (1.5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +135,7 @@ class PatientTimeline:
     """Everything the rules know about one patient as of ``as_of``."""
 
     patient: str
-    as_of: date
+    context: EvaluationContext
     diagnosis: MsDiagnosis | None
     edss: tuple[EdssMeasurement, ...]
     relapses: tuple[Relapse, ...]
@@ -114,6 +147,15 @@ class PatientTimeline:
     mfis: tuple[Score, ...]
     sdmt: tuple[Score, ...]
     data_issues: tuple[DataIssue, ...]
+    #: the latest EDSS that could not be read (date, ref): never benign on an older value
+    unreadable_edss: tuple[date, str] | None = None
+    #: resource types the server did not offer or refused (the report says so)
+    unavailable: tuple[str, ...] = ()
+
+    @property
+    def as_of(self) -> date:
+        """The as-of date D, from the evaluation context (its only channel)."""
+        return self.context.as_of
 
     @property
     def stable_edss(self) -> tuple[EdssMeasurement, ...]:

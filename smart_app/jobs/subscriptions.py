@@ -3,8 +3,8 @@
 https://hl7.org/fhir/R4/subscription.html: the server POSTs/PUTs the changed resource
 (``payload`` application/fhir+json) to our webhook with the ``header`` we register (a Bearer
 shared secret). One Subscription per type the engine reads (docs/clinical-rules.md, Inputs):
-EDSS and MRI-finding Observations, MR ImagingStudies, relapse Conditions, DMT
-MedicationRequests/Statements.
+EDSS, MRI-finding, JCV and symptom-score Observations, MR ImagingStudies, brain-MRI
+DiagnosticReports, relapse Conditions, DMT MedicationRequests/Statements/Administrations.
 Registration is idempotent: a Subscription with the same criteria and endpoint is reused.
 """
 
@@ -27,7 +27,14 @@ def _codes(codings: frozenset[tuple[str, str]]) -> str:
 
 def _filters(terminology: Terminology) -> dict[str, str]:
     """Per input type, the search that narrows it to what the rules use."""
-    observations = terminology.edss | terminology.new_t2_lesions | terminology.gd_lesions
+    observations = (
+        terminology.edss
+        | terminology.new_t2_lesions
+        | terminology.gd_lesions
+        | terminology.jcv_antibody
+        | terminology.mfis
+        | terminology.sdmt
+    )
     dmt = _codes(frozenset((terminology.rxnorm_system, d.rxnorm) for d in terminology.dmt))
     return {
         "Condition": f"code={_codes(terminology.relapse)}",
@@ -35,6 +42,8 @@ def _filters(terminology: Terminology) -> dict[str, str]:
         "ImagingStudy": f"modality={_codes(terminology.mri_modality)}",
         "MedicationRequest": f"code={dmt}",
         "MedicationStatement": f"code={dmt}",
+        "MedicationAdministration": f"code={dmt}",
+        "DiagnosticReport": f"code={_codes(terminology.brain_mri_procedure)}",
     }
 
 

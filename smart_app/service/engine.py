@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from smart_app.domain import (
+    EvaluationContext,
     PatientReport,
     PatientTimeline,
     PlanChanges,
@@ -20,7 +21,6 @@ from smart_app.domain import (
     plan_transaction,
 )
 from smart_app.domain.plan import careplan_system, task_system
-from smart_app.service.context import EvaluationContext
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +34,7 @@ class Evaluation:
 
 def plan_identifier_systems(context: EvaluationContext) -> tuple[str, str]:
     """The identifier systems our CarePlan and Tasks are written (and found again) with."""
-    return careplan_system(context.rules), task_system(context.rules)
+    return careplan_system(context.canonical_base), task_system(context.canonical_base)
 
 
 def evaluate(
@@ -43,31 +43,25 @@ def evaluate(
     context: EvaluationContext,
     *,
     validate: bool = True,
+    unavailable: Iterable[str] = (),
 ) -> Evaluation:
     """Extract the timeline, evaluate the rules and reconcile with the plan already written.
 
-    ``validate`` checks the planned resources against the R4B models (needed before a write).
+    ``validate`` checks the planned resources against the R4B models (needed before a write);
+    ``unavailable`` names the resource types the server did not offer or refused (data issue
+    ``resource-unavailable``).
     """
-    timeline = extract_timeline(
-        resources, as_of=context.as_of, settings=context.rules, terminology=context.terminology
-    )
-    report = evaluate_timeline(timeline, as_of=context.as_of, settings=context.rules)
-    changes = plan_transaction(
-        report,
-        list(existing_plan),
-        as_of=context.as_of,
-        settings=context.rules,
-        validate=validate,
-    )
+    timeline = extract_timeline(resources, context, unavailable=tuple(unavailable))
+    report = evaluate_timeline(timeline)
+    changes = plan_transaction(report, list(existing_plan), validate=validate)
     return Evaluation(timeline, report, changes)
 
 
-def report_only(resources: object, context: EvaluationContext) -> PatientReport:
+def report_only(
+    resources: object, context: EvaluationContext, *, unavailable: Iterable[str] = ()
+) -> PatientReport:
     """The report without planning (CDS cards, ``ms-monitor evaluate`` without --careplan)."""
-    timeline = extract_timeline(
-        resources, as_of=context.as_of, settings=context.rules, terminology=context.terminology
-    )
-    return evaluate_timeline(timeline, as_of=context.as_of, settings=context.rules)
+    return evaluate_timeline(extract_timeline(resources, context, unavailable=tuple(unavailable)))
 
 
 def patients_in(resources: object) -> dict[str, dict[str, Any]]:

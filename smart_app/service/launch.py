@@ -49,7 +49,6 @@ class Dashboard:
     changes: PlanChanges
     ability: WriteAbility
     notices: tuple[str, ...]
-    context: EvaluationContext  # the date and thresholds this page was evaluated with
 
 
 def write_ability(
@@ -126,7 +125,6 @@ def load_dashboard(
         changes=evaluation.changes,
         ability=write_ability(scopes, capabilities, open_server=open_server),
         notices=tuple(notices),
-        context=context,
     )
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from smart_app.errors import InputError
-from smart_app.inputs import load_bundle_resources
+from smart_app.inputs import load_bundle
 from smart_app.service.context import EvaluationContext
 from smart_app.service.engine import evaluate, patients_in, report_only
 
@@ -18,11 +18,10 @@ def evaluate_files(
     """One report (or, with ``careplan``, one transaction Bundle) per patient in the files.
 
     Every file is read and checked before anything is evaluated, so a bad file reports at once.
+    The Bundles are read whole, with their ``fullUrl``s, so ``urn:uuid:`` references resolve.
     """
-    resources: list[dict[str, Any]] = []
-    for path in paths:
-        resources.extend(load_bundle_resources(path))
-    per_patient = patients_in(resources)
+    bundles = [load_bundle(path) for path in paths]
+    per_patient = patients_in(bundles)
     if not per_patient:
         raise InputError("the Bundles hold no patient data (no Patient and no subject references)")
     outputs: list[dict[str, Any]] = []

@@ -1,4 +1,4 @@
-"""A deterministic synthetic MS cohort that exercises every rule of clinical-rules.md.
+"""A deterministic synthetic MS cohort that exercises every rule of docs/clinical-rules.md.
 
 Pure: no I/O, no clock. ``as_of`` and ``seed`` are parameters and every date is relative to
 ``as_of``, so the scenario expectations hold whatever day the cohort is generated.
@@ -15,7 +15,7 @@ from smart_app.synthetic.chart import Chart
 from smart_app.synthetic.expectations import ALL_CODES
 from smart_app.synthetic.model import Expected, RecommendationCheck, Resource, SyntheticPatient
 from smart_app.synthetic.random_cohort import random_patient
-from smart_app.synthetic.scenarios import SCENARIO_NAMES, SCENARIOS
+from smart_app.synthetic.scenarios import SCENARIO_DESCRIPTIONS, SCENARIO_NAMES, SCENARIOS
 
 DEFAULT_SEED = 20261124
 RANDOM_SCENARIO = "random"
@@ -24,6 +24,7 @@ __all__ = [
     "ALL_CODES",
     "DEFAULT_SEED",
     "RANDOM_SCENARIO",
+    "SCENARIO_DESCRIPTIONS",
     "SCENARIO_NAMES",
     "Expected",
     "RecommendationCheck",
@@ -57,7 +58,14 @@ def cohort(
         chart = Chart(patient_id(index), as_of)
         expected = build(chart)
         result.append(
-            SyntheticPatient(chart.patient_id, name, chart.resources, expected, chart.offline_only)
+            SyntheticPatient(
+                chart.patient_id,
+                name,
+                chart.resources,
+                expected,
+                chart.offline_only,
+                SCENARIO_DESCRIPTIONS[name],
+            )
         )
     for index in range(len(result), count):
         chart = Chart(patient_id(index), as_of)

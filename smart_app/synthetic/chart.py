@@ -231,6 +231,16 @@ class Chart:
             valueCodeableConcept=concept(result),
         )
 
+    def jcv_index(self, when: date, index: float) -> Resource:
+        """Anti-JCV antibody index (STRATIFY JCV DxSelect): a number, no coded result."""
+        return self.observation(
+            codes.JCV_ANTIBODY,
+            when,
+            kind="jcv",
+            category="laboratory",
+            valueQuantity={"value": index, "system": codes.UCUM, "code": "1", "unit": "index"},
+        )
+
     def mfis(self, when: date, value: int) -> Resource:
         """Modified Fatigue Impact Scale total (0-84)."""
         return self.observation(
@@ -308,6 +318,17 @@ class Chart:
             self.lesions(codes.GD_LESIONS, when, gd, study)
         return study
 
+    def mri_report(self, when: date, *, code: Code = codes.BRAIN_MRI_CPT) -> Resource:
+        """A final radiology DiagnosticReport of an MRI, free text only (no lesion counts)."""
+        resource = self._new("DiagnosticReport", "mri-report")
+        resource["status"] = "final"
+        resource["category"] = [concept(codes.RADIOLOGY)]
+        resource["code"] = concept(code)
+        resource["subject"] = self.subject
+        resource["effectiveDateTime"] = when.isoformat()
+        resource["conclusion"] = "Stable appearances; see the full report."
+        return resource
+
     def spine_mri(self, when: date) -> Resource:
         """A cervical-spine MRI: an MRI, but never the yearly brain MRI."""
         return self.imaging(when, procedure=codes.SPINE_MRI_LOINC, body_site=None)
@@ -335,6 +356,15 @@ class Chart:
         resource["medicationCodeableConcept"] = self._medication(ingredient, text_only=False)
         resource["subject"] = self.subject
         resource["authoredOn"] = start.isoformat()
+        return resource
+
+    def dmt_administration(self, ingredient: str, when: date) -> Resource:
+        """One dose given in clinic (MedicationAdministration, completed)."""
+        resource = self._new("MedicationAdministration", "dose")
+        resource["status"] = "completed"
+        resource["medicationCodeableConcept"] = self._medication(ingredient, text_only=False)
+        resource["subject"] = self.subject
+        resource["effectiveDateTime"] = when.isoformat()
         return resource
 
     def dmt_statement(

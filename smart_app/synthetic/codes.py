@@ -1,4 +1,4 @@
-"""Code systems and codes the synthetic cohort writes (clinical-rules.md, "Inputs").
+"""Code systems and codes the synthetic cohort writes (docs/clinical-rules.md, "Inputs").
 
 Kept apart from the engine's own code lists on purpose: the cohort is an independent statement
 of the contract, so a wrong code in the engine's data file makes a cross-check test fail instead
@@ -32,6 +32,11 @@ PPMS_SNOMED = (SNOMED, "428700003", "Primary progressive multiple sclerosis")
 MS_ICD10 = (ICD10CM, "G35", "Multiple sclerosis")
 RRMS_ICD10 = (ICD10CM, "G35.A", "Relapsing-remitting multiple sclerosis")
 MS_ICD9 = (ICD9CM, "340", "Multiple sclerosis")
+MS_WHO_ICD10 = ("http://hl7.org/fhir/sid/icd-10", "G35", "Multiple sclerosis")
+CPT = "http://www.ama-assn.org/go/cpt"
+BRAIN_MRI_CPT = (CPT, "70553", "MRI brain without and with contrast")
+HEAD_SITE = (SNOMED, "69536005", "Head structure")
+RADIOLOGY = ("http://terminology.hl7.org/CodeSystem/v2-0074", "RAD", "Radiology")
 NMOSD_SNOMED = (SNOMED, "25044007", "Neuromyelitis optica")
 
 RELAPSE_SNOMED = (SNOMED, "192929006", "Exacerbation of multiple sclerosis")
@@ -52,7 +57,7 @@ SPINE_MRI_LOINC = (LOINC, "24935-9", "MR Cervical spine")
 BRAIN_SITE = (SNOMED, "12738006", "Brain structure")
 KNEE_SITE = (SNOMED, "72696002", "Knee region structure")
 
-# RxNorm ingredient codes (clinical-rules.md, DMT row), keyed by the name the report uses.
+# RxNorm ingredient codes (docs/clinical-rules.md, DMT row), keyed by the name the report uses.
 DMT_RXNORM: dict[str, str] = {
     "interferon beta-1a": "75917",
     "interferon beta-1b": "72257",

@@ -1,4 +1,4 @@
-"""Helpers that state what clinical-rules.md (M and T) makes of a scenario's dates.
+"""Helpers that state what docs/clinical-rules.md (M and T) makes of a scenario's dates.
 
 Due dates are computed exactly as the contract words them (calendar months with month-end clamping,
 12 weeks = 84 days), from the same dates the scenario wrote into its resources.
@@ -71,12 +71,15 @@ def pml_surveillance(mri_date: date, as_of: date) -> RecommendationCheck:
 
 
 def jcv_serology(result_date: date | None, as_of: date) -> RecommendationCheck:
-    """JCV serology every 6 months on natalizumab; never tested: due now.
+    """JCV serology every 6 months on natalizumab; never tested: due now; overdue: urgent (v2).
 
     The contract gives no window for this one, so its start is not checked.
     """
     due = as_of if result_date is None else _months(result_date, 6)
-    return RecommendationCheck("jcv-serology", due=due, overdue=due < as_of, priority="routine")
+    overdue = due < as_of
+    return RecommendationCheck(
+        "jcv-serology", due=due, overdue=overdue, priority="urgent" if overdue else "routine"
+    )
 
 
 def confirm_edss(worsened: date, as_of: date) -> RecommendationCheck:
@@ -115,6 +118,7 @@ def expect(
     issues: Iterable[str] = (),
     issues_exact: bool = True,
     strict: bool | None = None,
+    reason: str | None = None,
     edss: float | None = None,
     edss_date: date | None = None,
     current_dmt: Iterable[str] | None = (),
@@ -129,6 +133,7 @@ def expect(
     return Expected(
         status=status,
         strict=strict,
+        reason=reason,
         edss=edss,
         edss_date=edss_date,
         activity=frozenset(activity),

@@ -1,7 +1,8 @@
 """Value types of the synthetic cohort: a patient's FHIR resources and what the engine concludes.
 
-``Expected`` is deliberately partial where clinical-rules.md is silent (``None`` = not checked), and
-exact where the contract decides (activity kinds, recommendation codes present and absent).
+``Expected`` is deliberately partial where docs/clinical-rules.md is silent (``None`` = not
+checked), and exact where the contract decides (activity kinds, recommendation codes present and
+absent).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Expected:
 
     status: str
     strict: bool | None = None
+    reason: str | None = None
     edss: float | None = None
     edss_date: date | None = None
     activity: frozenset[str] = frozenset()
@@ -59,3 +61,5 @@ class SyntheticPatient:
     resources: list[Resource]
     expected: Expected | None
     offline_only: list[Resource] = field(default_factory=list)
+    #: one line for a person choosing a patient (the scenario's docstring)
+    description: str = ""

@@ -1,6 +1,7 @@
-"""The ordered list of scenario patients: rule branches first, then noisy real-world data.
+"""The ordered list of scenario patients: rule branches, noisy real-world data, then v2 branches.
 
-The order is part of the API: patient ``msm-001`` is always the first scenario, so ids stay stable.
+The order is part of the API: patient ``msm-001`` is always the first scenario, so ids stay stable
+(new scenarios are appended). Each scenario's one-line description is its docstring.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from smart_app.synthetic import scenarios_monitoring as m
 from smart_app.synthetic import scenarios_noisy as q
 from smart_app.synthetic import scenarios_rules as r
+from smart_app.synthetic import scenarios_v2 as v
 from smart_app.synthetic.chart import Chart
 from smart_app.synthetic.model import Expected
 
@@ -59,6 +61,31 @@ SCENARIOS: tuple[tuple[str, Scenario], ...] = (
     ("noisy-dmt-text-only", q.dmt_text_only),
     ("noisy-missing-date", q.missing_date),
     ("noisy-invalid-resource", q.invalid_resource),
+    ("progressive-course", v.progressive_course),
+    ("diagnosis-unconfirmed", v.diagnosis_unconfirmed),
+    ("edss-stale", v.edss_stale),
+    ("latest-edss-unreadable", v.latest_edss_unreadable),
+    ("edss-as-text", v.edss_as_text),
+    ("relapse-coded-as-ms", v.relapse_coded_as_ms),
+    ("relapses-only", v.relapses_only),
+    ("future-onset-recorded-diagnosis", v.future_onset_recorded_diagnosis),
+    ("mri-report-unstructured", v.mri_report_unstructured),
+    ("natalizumab-infusions", v.natalizumab_infusions),
+    ("natalizumab-on-hold-stale-jcv", v.natalizumab_on_hold_stale_jcv),
+    ("natalizumab-high-index", v.natalizumab_high_index),
+    ("natalizumab-stop-date-unknown", v.natalizumab_stop_date_unknown),
+    ("statement-active-but-ended", v.statement_active_but_ended),
+    ("dmt-rebaseline", v.dmt_rebaseline),
+    ("cdp-stable-after-event", v.cdp_stable_after_event),
 )
 
 SCENARIO_NAMES: tuple[str, ...] = tuple(name for name, _ in SCENARIOS)
+
+
+def describe(scenario: Scenario) -> str:
+    """The scenario's one-line human description (its docstring on one line)."""
+    return " ".join((scenario.__doc__ or "").split())
+
+
+#: scenario name -> one-line description (what the sandbox's patient picker shows).
+SCENARIO_DESCRIPTIONS: dict[str, str] = {name: describe(build) for name, build in SCENARIOS}

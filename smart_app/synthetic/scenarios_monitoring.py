@@ -21,6 +21,7 @@ from smart_app.synthetic.expectations import (
     pml_surveillance,
     routine,
     symptom_screen,
+    urgent,
 )
 from smart_app.synthetic.model import Expected, RecommendationCheck
 from smart_app.synthetic.scenarios_rules import follow_up, screened
@@ -121,7 +122,7 @@ def _natalizumab_patient(c: Chart, *, edss: float, onset_years: int) -> date:
 
 def natalizumab_jcv_positive(c: Chart) -> Expected:
     """M mri-pml-surveillance: natalizumab for 3 years, JCV positive: MRI every 3-4 months replaces
-    the yearly MRI (urgent); JCV retested 6-monthly."""
+    the yearly MRI (urgent); JCV retested 6-monthly; T review-dmt for PML risk (>= 24 months)."""
     edss = _natalizumab_patient(c, edss=3.5, onset_years=8)
     c.dmt_request("natalizumab", c.ago(years=3))
     jcv = c.ago(months=2)
@@ -138,6 +139,7 @@ def natalizumab_jcv_positive(c: Chart) -> Expected:
             pml_surveillance(mri, c.as_of),
             jcv_serology(jcv, c.as_of),
             symptom_screen(screened(c), c.as_of),
+            urgent("review-dmt"),
         ],
     )
 

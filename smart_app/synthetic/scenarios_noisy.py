@@ -1,4 +1,4 @@
-"""Noisy real-world scenario patients (clinical-rules.md, Q: data quality).
+"""Noisy real-world scenario patients (docs/clinical-rules.md, Q: data quality).
 
 Every resource stays valid FHIR R4 that a HAPI server accepts; "invalid" means clinically invalid
 (EDSS 12, EDSS 2.3, a unit of centimetres). The single schema-invalid resource lives in
@@ -101,10 +101,11 @@ def edss_unit_mismatch(c: Chart) -> Expected:
 
 
 def edss_invalid_values(c: Chart) -> Expected:
-    """Q edss-out-of-range (12) and edss-invalid-step (2.3): both skipped; latest valid is 2.0."""
+    """Q edss-out-of-range (12) and edss-invalid-step (2.3), both older than the latest valid EDSS
+    2.0: skipped, and the patient stays benign on the newer valid value."""
     _history(c)
     c.edss(c.ago(months=5), 2.3)
-    c.edss(c.ago(months=1), 12)
+    c.edss(c.ago(months=4), 12)
     return _benign_strict(c, {"edss-out-of-range", "edss-invalid-step"})
 
 
@@ -194,7 +195,7 @@ def invalid_resource(c: Chart) -> Expected:
         "status": "final",
         "code": {"coding": [{"system": codes.SNOMED, "code": "273554001"}]},
         "subject": c.subject,
-        "effectiveDateTime": (c.as_of - relativedelta(months=1)).isoformat(),
+        "effectiveDateTime": (c.as_of - relativedelta(months=4)).isoformat(),
         "valueQuantity": {"value": "two", "unit": "score"},
     }
     c.offline_only.append(bad)

@@ -1,6 +1,6 @@
 """Scenario patients for classification (C), disease activity (A) and treatment (T).
 
-One patient per rule branch of clinical-rules.md; the EDSS series are built so that a plausible
+One patient per rule branch of docs/clinical-rules.md; the EDSS series are built so that a plausible
 mis-reading of the rule (an unstable EDSS counted, no re-based reference) gives a different answer.
 """
 
@@ -335,12 +335,12 @@ def neuro_review_on_dmt(c: Chart) -> Expected:
 
 
 def natalizumab_jcv_negative(c: Chart) -> Expected:
-    """M: natalizumab for 2 years, JCV negative: yearly brain MRI, JCV retest overdue (routine)."""
+    """M: natalizumab for 2 years, JCV negative 4 months ago: yearly brain MRI, JCV retest due."""
     c.patient(birth_date=c.ago(years=38, days=45))
     c.ms_diagnosis(c.ago(years=9), code=codes.RRMS_SNOMED)
     edss = c.edss_series([(c.ago(years=2), 2.0), (c.ago(months=2), 2.0)])
     c.dmt_request("natalizumab", c.ago(years=2))
-    jcv = c.ago(months=8)
+    jcv = c.ago(months=4)
     c.jcv(jcv, positive=False)
     mri = c.ago(months=6)
     c.brain_mri(mri)

@@ -16,7 +16,6 @@ from markupsafe import Markup
 from smart_app.domain import PatientTimeline
 from smart_app.domain.dates import add_months
 from smart_app.domain.plan import ACTION_DISPLAY
-from smart_app.service.context import EvaluationContext
 from smart_app.service.launch import Dashboard
 from smart_app.web.course_chart import course_figure_html
 from smart_app.web.course_data import (
@@ -66,7 +65,7 @@ def dashboard_context(
     def ev(refs: tuple[str, ...]) -> list[Evidence]:
         return [Evidence(ref, evidence_link(ref)) for ref in refs]
 
-    course = course_input(timeline, data.context)
+    course = course_input(timeline)
     chart = Markup(course_figure_html(course))  # noqa: S704 (every text escaped)
     mris: list[dict[str, Any]] = [
         {"date": m.date, "what": f"{m.region.capitalize()} MRI", "evidence": ev((m.ref,))}
@@ -156,11 +155,11 @@ def dashboard_context(
     }
 
 
-def course_input(timeline: PatientTimeline, context: EvaluationContext) -> CourseInput:
+def course_input(timeline: PatientTimeline) -> CourseInput:
     """The disease-course chart's input from the timeline: lesion counts join their scan by date
     (a report without its study stands alone), DMT runs keep their drug's lane; the window and the
-    threshold come from the evaluation's own rules."""
-    as_of, rules = context.as_of, context.rules
+    threshold come from the evaluation's own rules (the timeline's context)."""
+    as_of, rules = timeline.as_of, timeline.context.rules
     studies = sorted((*timeline.brain_mris, *timeline.spinal_mris), key=lambda s: s.region)
     counts: dict[date, dict[str, float]] = {}
     count_refs: dict[date, list[str]] = {}

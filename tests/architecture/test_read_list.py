@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from smart_app.auth.scopes import READ_RESOURCES, resource_scopes
+from smart_app.domain import CLINICAL_TYPES
 from smart_app.domain.reads import ENGINE_READS, PLAN_TYPES, input_types
 from smart_app.fhir.bulk import EXPORT_TYPES
 from smart_app.fhir.patient_record import PlanSystems, patient_searches
@@ -37,3 +38,8 @@ def test_export_scopes_evidence_and_subscriptions_follow_the_list() -> None:
     assert set(EVIDENCE_TYPES) == {*clinical, *PLAN_TYPES}
     criteria = subscription_criteria(rules_context(date(2026, 1, 1)).terminology)
     assert [c.split("?", 1)[0] for c in criteria] == clinical
+
+
+def test_the_read_list_is_what_the_extraction_reads() -> None:
+    """The reader fetches exactly the types the engine has a reader for (no more, no fewer)."""
+    assert {read.resource_type for read in ENGINE_READS} == set(CLINICAL_TYPES)

@@ -121,6 +121,8 @@ def test_scope_list_reads_engine_inputs_and_writes_only_our_plan() -> None:
         "ImagingStudy",
         "MedicationRequest",
         "MedicationStatement",
+        "MedicationAdministration",  # contract v2: doses given in clinic
+        "DiagnosticReport",  # contract v2: radiology reports of brain MRIs
         "CarePlan",
         "Task",
     }

@@ -86,6 +86,8 @@ def prefetch_for(patient_id: str) -> dict[str, Any]:
         "imaging": "ImagingStudy",
         "medicationRequests": "MedicationRequest",
         "medicationStatements": "MedicationStatement",
+        "medicationAdministrations": "MedicationAdministration",
+        "diagnosticReports": "DiagnosticReport",
     }
     prefetch: dict[str, Any] = {
         key: searchset([r for r in resources if r["resourceType"] == kind])
@@ -204,7 +206,15 @@ def test_without_prefetch_it_reads_the_fhir_server_with_the_given_token() -> Non
     fhir = FHIR
     resources = PATIENTS["msm-010"].resources
     patient = next(r for r in resources if r["resourceType"] == "Patient")
-    kinds = ["Condition", "Observation", "ImagingStudy", "MedicationRequest", "MedicationStatement"]
+    kinds = [
+        "Condition",
+        "Observation",
+        "ImagingStudy",
+        "MedicationRequest",
+        "MedicationStatement",
+        "MedicationAdministration",
+        "DiagnosticReport",
+    ]
     entries = [{"resource": patient, "response": {"status": "200 OK"}}]
     entries += [
         {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from smart_app.domain import PatientReport, evaluate_patient
+from smart_app.domain import EvaluationContext, PatientReport, evaluate_patient
 from smart_app.domain.dates import add_months
 
 Resource = dict[str, Any]
@@ -174,7 +174,7 @@ def benign_base(onset: str = "2010-01-01", edss_value: float = 2.0) -> list[Reso
 
 
 def evaluate(resources: list[Resource], as_of: date = D) -> PatientReport:
-    return evaluate_patient(resources, as_of=as_of)
+    return evaluate_patient(resources, EvaluationContext(as_of))
 
 
 def codes(report: PatientReport) -> list[str]:

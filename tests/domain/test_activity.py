@@ -145,5 +145,6 @@ def test_unconfirmed_worsening_is_not_activity_but_asks_for_confirmation() -> No
     confirm = rec(report, "confirm-edss")
     assert confirm.due == worsened + timedelta(days=84)
     assert confirm.window_start == worsened + timedelta(days=70)
-    assert confirm.evidence == ("Observation/e1",)
+    # v2: the worsened EDSS first (the Task's reasonReference), then the reference it worsened from
+    assert confirm.evidence == ("Observation/e1", "Observation/edss")
     assert confirm.priority == "routine"

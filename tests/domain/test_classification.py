@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from smart_app.domain import RuleSettings, evaluate_patient
+from smart_app.domain import EvaluationContext, RuleSettings, evaluate_patient
 from tests.domain.domain_builders import (
     D,
     Resource,
@@ -58,7 +58,7 @@ def test_duration_at_edss_date_setting_is_stricter() -> None:
     resources = _case(D - timedelta(days=3700), 2.0, edss_day=D - timedelta(days=200))
     assert evaluate(resources).classification.status == "benign"
     strict = evaluate_patient(
-        resources, as_of=D, settings=RuleSettings(benign_duration_at_edss_date=True)
+        resources, EvaluationContext(D, RuleSettings(benign_duration_at_edss_date=True))
     )
     assert strict.classification.status == "too-early"
 

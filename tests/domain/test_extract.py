@@ -8,7 +8,7 @@ import pytest
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
 
-from smart_app.domain import extract_timeline, group_by_patient
+from smart_app.domain import EvaluationContext, extract_timeline, group_by_patient
 from smart_app.domain.dates import add_months, parse_fhir_date
 from tests.domain.domain_builders import (
     DCM,
@@ -192,7 +192,7 @@ def test_invalid_dates(text: str) -> None:
 
 
 def test_partial_edss_date_uses_earliest_day() -> None:
-    timeline = extract_timeline([*benign_base(), edss("2026-10", 2.0, "e2")], as_of=D)
+    timeline = extract_timeline([*benign_base(), edss("2026-10", 2.0, "e2")], EvaluationContext(D))
     assert timeline.edss[-1].date.isoformat() == "2026-10-01"
     assert add_months(timeline.edss[-1].date, 12).isoformat() == "2027-10-01"
 

@@ -42,12 +42,15 @@ def test_to_json_has_exactly_the_spec_keys() -> None:
         "recommendations",
         "data_issues",
     ]
-    assert list(out["classification"]) == [
+    assert list(out["classification"]) == [  # contract v2 adds reason, onset and evidence
         "status",
+        "reason",
         "edss",
         "edss_date",
+        "onset",
         "disease_duration_years",
         "strict",
+        "evidence",
     ]
     assert list(out["activity"]) == ["active", "findings"]
     assert list(out["activity"]["findings"][0]) == ["kind", "date", "evidence"]
@@ -113,7 +116,7 @@ def _merge(server: list[dict[str, Any]], changes: PlanChanges) -> list[dict[str,
 
 def test_first_plan_creates_careplan_and_tasks() -> None:
     report = evaluate(benign_base())
-    changes = plan_transaction(report, [], as_of=D)
+    changes = plan_transaction(report, [])
     assert changes.careplan == "created"
     assert len(changes.created) == len(report.recommendations)
     assert changes.bundle is not None
@@ -147,24 +150,22 @@ def test_first_plan_creates_careplan_and_tasks() -> None:
 
 def test_same_input_writes_nothing() -> None:
     report = evaluate(benign_base())
-    server = _server_copy(plan_transaction(report, [], as_of=D))
-    again = plan_transaction(report, server, as_of=D)
+    server = _server_copy(plan_transaction(report, []))
+    again = plan_transaction(report, server)
     assert again.bundle is None
     assert again.careplan == "unchanged"
     assert len(again.unchanged) == len(report.recommendations)
     # a day later, nothing changed in the data: still nothing to write
-    later = plan_transaction(
-        evaluate(benign_base(), as_of=D.replace(day=25)), server, as_of=D.replace(day=25)
-    )
+    later = plan_transaction(evaluate(benign_base(), as_of=D.replace(day=25)), server)
     assert later.bundle is None
 
 
 def test_new_mri_completes_mri_task_and_creates_the_next() -> None:
     resources = [patient(), ms_condition(), *benign_base()[2:3], mri(months_before(13), "old")]
     report = evaluate(resources)
-    server = _server_copy(plan_transaction(report, [], as_of=D))
+    server = _server_copy(plan_transaction(report, []))
     resources.append(mri(months_before(0), "new"))
-    changes = plan_transaction(evaluate(resources), server, as_of=D)
+    changes = plan_transaction(evaluate(resources), server)
     assert changes.completed == ("p1.mri-brain." + months_before(13).isoformat(),)
     assert changes.created == ("p1.mri-brain." + D.isoformat(),)
     assert changes.bundle is not None
@@ -179,15 +180,15 @@ def test_new_mri_completes_mri_task_and_creates_the_next() -> None:
     )
     assert new_task["restriction"]["period"]["end"] == add_months(D, 12).isoformat()
     assert changes.careplan == "updated"
-    again = plan_transaction(evaluate(resources), _merge(server, changes), as_of=D)
+    again = plan_transaction(evaluate(resources), _merge(server, changes))
     assert again.bundle is None
 
 
 def test_need_gone_cancels_task() -> None:
     active = [*benign_base(), lesions(months_before(1), "gd-lesions", 1, "gd")]
-    server = _server_copy(plan_transaction(evaluate(active), [], as_of=D))
+    server = _server_copy(plan_transaction(evaluate(active), []))
     quiet = evaluate(active, as_of=add_months(D, 12))  # activity left the window
-    changes = plan_transaction(quiet, server, as_of=add_months(D, 12))
+    changes = plan_transaction(quiet, server)
     cancelled = {value.split(".")[1] for value in changes.cancelled}
     assert {"consider-dmt", "reassess-benign-status"} <= cancelled
     assert changes.bundle is not None
@@ -198,7 +199,7 @@ def test_need_gone_cancels_task() -> None:
 
 def test_task_changed_by_a_person_is_left_alone() -> None:
     active = [*benign_base(), lesions(months_before(1), "gd-lesions", 1, "gd")]
-    server = _server_copy(plan_transaction(evaluate(active), [], as_of=D))
+    server = _server_copy(plan_transaction(evaluate(active), []))
     touched: Resource = next(
         r
         for r in server
@@ -213,7 +214,7 @@ def test_task_changed_by_a_person_is_left_alone() -> None:
     )
     owned["owner"] = {"reference": "Practitioner/dr"}
     quiet = evaluate(active, as_of=add_months(D, 12))
-    changes = plan_transaction(quiet, server, as_of=add_months(D, 12))
+    changes = plan_transaction(quiet, server)
     left = {value.split(".")[1] for value in changes.left_alone}
     assert left == {"consider-dmt", "reassess-benign-status"}
     assert changes.bundle is not None
@@ -225,11 +226,11 @@ def test_task_changed_by_a_person_is_left_alone() -> None:
 def test_not_applicable_writes_no_plan() -> None:
     report = evaluate([patient()])
     assert build_plan(report) is None
-    assert plan_transaction(report, [], as_of=D).bundle is None
+    assert plan_transaction(report, []).bundle is None
 
 
 def test_task_identifier_is_deterministic() -> None:
     report = evaluate(benign_base())
-    first = plan_transaction(report, [], as_of=D)
-    second = plan_transaction(report, [], as_of=D)
+    first = plan_transaction(report, [])
+    second = plan_transaction(report, [])
     assert first.bundle == second.bundle

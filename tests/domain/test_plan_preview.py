@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from smart_app.domain import evaluate_patient, plan_transaction
+from smart_app.domain import EvaluationContext, evaluate_patient, plan_transaction
 from smart_app.synthetic import cohort
 
 AS_OF = date(2026, 11, 24)
@@ -24,9 +24,9 @@ def requests_of(bundle: dict[str, Any] | None) -> list[tuple[str, str, str]]:
 
 @pytest.mark.parametrize("member", cohort(as_of=AS_OF), ids=lambda m: m.scenario)
 def test_preview_and_write_plan_the_same_requests(member: Any) -> None:
-    report = evaluate_patient(member.resources, as_of=AS_OF)
-    written = plan_transaction(report, [], as_of=AS_OF, validate=True)
-    preview = plan_transaction(report, [], as_of=AS_OF, validate=False)
+    report = evaluate_patient(member.resources, EvaluationContext(AS_OF))
+    written = plan_transaction(report, [], validate=True)
+    preview = plan_transaction(report, [], validate=False)
     assert requests_of(preview.bundle) == requests_of(written.bundle)
     assert (preview.careplan, preview.created) == (written.careplan, written.created)
     if written.bundle is not None and preview.bundle is not None:

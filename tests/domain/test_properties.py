@@ -1,14 +1,17 @@
-"""Property tests: random, truncated or garbage input never raises in the engine or the planner."""
+"""Property tests: random, truncated or garbage input never raises in the engine or the planner;
+the order of a record and duplicated entries never change the report."""
 
 from __future__ import annotations
 
+import random
 from datetime import date
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smart_app.domain import evaluate_patient, plan_transaction
+from smart_app.domain import EvaluationContext, evaluate_patient, plan_transaction
+from smart_app.synthetic import SCENARIO_NAMES, SyntheticPatient, cohort
 from tests.domain.domain_builders import D, benign_base, dmt, jcv, lesions, relapse, sdmt
 
 KEYS = [
@@ -74,7 +77,7 @@ mutated = st.builds(
     st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 1, 1)),
 )
 def test_engine_never_raises(resources: list[Any], as_of: date) -> None:
-    report = evaluate_patient([*TEMPLATES[:2], *resources], as_of=as_of)
+    report = evaluate_patient([*TEMPLATES[:2], *resources], EvaluationContext(as_of))
     out = report.to_json()
     assert out["classification"]["status"] in {
         "not-applicable",
@@ -83,13 +86,13 @@ def test_engine_never_raises(resources: list[Any], as_of: date) -> None:
         "too-early",
         "benign",
     }
-    plan_transaction(report, resources, as_of=as_of)
+    plan_transaction(report, resources)
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(mutated | json_values, max_size=8))
 def test_planner_never_raises_on_garbage_existing(existing: list[Any]) -> None:
-    report = evaluate_patient(TEMPLATES, as_of=D)
+    report = evaluate_patient(TEMPLATES, EvaluationContext(D))
     tasks = [
         {
             "resourceType": "Task",
@@ -106,4 +109,25 @@ def test_planner_never_raises_on_garbage_existing(existing: list[Any]) -> None:
         for extra in existing
         if isinstance(extra, dict)
     ]
-    plan_transaction(report, [*existing, *tasks], as_of=D)
+    plan_transaction(report, [*existing, *tasks])
+
+
+_RECORDS = cohort(as_of=D, patients=len(SCENARIO_NAMES) + 60)
+
+
+@settings(max_examples=250, deadline=None)
+@given(
+    st.sampled_from(_RECORDS),
+    st.randoms(use_true_random=False),
+    st.lists(st.integers(min_value=0, max_value=10_000), max_size=6),
+)
+def test_order_and_duplicates_never_change_the_report(
+    record: SyntheticPatient, rng: random.Random, duplicated: list[int]
+) -> None:
+    """Any record, shuffled or with entries sent twice, gives the same report (contract v2)."""
+    resources = [*record.resources, *record.offline_only]
+    expected = evaluate_patient(resources, EvaluationContext(D)).to_json()
+    shuffled = list(resources)
+    shuffled.extend(resources[i % len(resources)] for i in duplicated)
+    rng.shuffle(shuffled)
+    assert evaluate_patient(shuffled, EvaluationContext(D)).to_json() == expected

@@ -15,16 +15,15 @@ from typing import Any
 
 import pytest
 
-from smart_app.domain import RuleSettings
+from smart_app.domain import EvaluationContext
 from smart_app.fhir import FhirClient
-from smart_app.service.context import rules_context
 from smart_app.service.patient_plan import update_patient_plan
 from smart_app.synthetic import cohort, transaction_bundle
 
 pytestmark = pytest.mark.integration
 
 AS_OF = date(2026, 11, 24)
-RULES = RuleSettings()
+CONTEXT = EvaluationContext(date.today())
 
 
 def load_fresh_benign_patient(fhir: FhirClient) -> tuple[str, list[dict[str, Any]]]:
@@ -44,7 +43,7 @@ def stored_plan(fhir: FhirClient, patient_id: str) -> dict[str, str]:
             "CarePlan",
             {
                 "patient": patient_id,
-                "identifier": f"{RULES.canonical_base}/careplan-id|",
+                "identifier": f"{CONTEXT.canonical_base}/careplan-id|",
                 "_revinclude": "Task:based-on",
             },
         )
@@ -56,7 +55,7 @@ def test_plan_is_written_once_and_updated_when_a_new_mri_arrives(fhir: FhirClien
     patient_id, resources = load_fresh_benign_patient(fhir)
 
     before = fhir.request_count
-    first = update_patient_plan(fhir, patient_id, rules_context(AS_OF, RULES))
+    first = update_patient_plan(fhir, patient_id, CONTEXT.on(AS_OF))
     assert fhir.request_count - before == 2, "one batch read and one transaction"
     assert first.written
     assert first.changes.careplan == "created"
@@ -73,7 +72,7 @@ def test_plan_is_written_once_and_updated_when_a_new_mri_arrives(fhir: FhirClien
     assert careplan["subject"]["reference"] == f"Patient/{patient_id}"
 
     before = fhir.request_count
-    again = update_patient_plan(fhir, patient_id, rules_context(AS_OF, RULES))
+    again = update_patient_plan(fhir, patient_id, CONTEXT.on(AS_OF))
     assert fhir.request_count - before == 1, "unchanged data: the read, and no write"
     assert not again.written
     assert again.changes.bundle is None
@@ -86,7 +85,7 @@ def test_plan_is_written_once_and_updated_when_a_new_mri_arrives(fhir: FhirClien
     new_mri["started"] = (AS_OF - timedelta(days=3)).isoformat()
     fhir.update(new_mri)
 
-    third = update_patient_plan(fhir, patient_id, rules_context(AS_OF, RULES))
+    third = update_patient_plan(fhir, patient_id, CONTEXT.on(AS_OF))
     assert third.written
     assert len(third.changes.completed) == 1
     assert len(third.changes.created) == 1
@@ -103,6 +102,6 @@ def test_plan_is_written_once_and_updated_when_a_new_mri_arrives(fhir: FhirClien
     outputs = [o["valueReference"]["reference"] for o in by_status["completed"]["output"]]
     assert outputs == [f"ImagingStudy/{new_mri['id']}"]
 
-    fourth = update_patient_plan(fhir, patient_id, rules_context(AS_OF, RULES))
+    fourth = update_patient_plan(fhir, patient_id, CONTEXT.on(AS_OF))
     assert not fourth.written
     assert stored_plan(fhir, patient_id) == after

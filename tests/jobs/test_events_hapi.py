@@ -22,11 +22,10 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 from werkzeug.serving import make_server
 
-from smart_app.domain import RuleSettings, load_terminology
+from smart_app.domain import EvaluationContext, load_terminology
 from smart_app.fhir import FhirClient
 from smart_app.jobs.queue import enqueue_patient_update
 from smart_app.jobs.subscriptions import register_subscriptions
-from smart_app.service.context import rules_context
 from smart_app.service.patient_plan import update_patient_plan
 from smart_app.settings import Settings
 from smart_app.synthetic import cohort, transaction_bundle
@@ -34,7 +33,7 @@ from smart_app.web.app import create_app
 
 pytestmark = pytest.mark.integration
 
-RULES = RuleSettings()
+CONTEXT = EvaluationContext(date.today())
 SECRET = "hook-secret-" + uuid.uuid4().hex
 QUEUE = "ms-monitor-events-test"
 MS_MONITOR = Path(sys.executable).parent / "ms-monitor"
@@ -56,7 +55,7 @@ def load_fresh_patient(fhir: FhirClient, as_of: date, scenario: int = 0) -> str:
 
 def task_codes(fhir: FhirClient, patient_id: str) -> dict[str, str]:
     tasks = fhir.search(
-        "Task", {"patient": patient_id, "identifier": f"{RULES.canonical_base}/task-id|"}
+        "Task", {"patient": patient_id, "identifier": f"{CONTEXT.canonical_base}/task-id|"}
     )
     return {t["code"]["coding"][0]["code"]: t["status"] for t in tasks}
 
@@ -78,7 +77,7 @@ def webhook_url(redis_url: str, fhir_base_url: str) -> Iterator[str]:
 def test_new_mri_finding_reaches_a_task_through_subscription_webhook_queue_and_worker(
     fhir: FhirClient, redis_conn: Redis, webhook_url: str
 ) -> None:
-    terminology = load_terminology(RULES.canonical_base)
+    terminology = load_terminology(CONTEXT.canonical_base)
     registered = register_subscriptions(
         fhir, endpoint=webhook_url, secret=SECRET, terminology=terminology
     )
@@ -101,7 +100,7 @@ def test_new_mri_finding_reaches_a_task_through_subscription_webhook_queue_and_w
     queue = Queue(QUEUE, connection=redis_conn)
     time.sleep(3)  # deliveries of the seeding itself
     SimpleWorker([queue], connection=redis_conn).work(burst=True)
-    update_patient_plan(fhir, patient_id, rules_context(today, RULES))
+    update_patient_plan(fhir, patient_id, CONTEXT.on(today))
     before = task_codes(fhir, patient_id)
     assert "consider-dmt" not in before
 
@@ -156,7 +155,7 @@ def stored_plan_versions(fhir: FhirClient, patient_id: str) -> list[tuple[str, s
             "CarePlan",
             {
                 "patient": patient_id,
-                "identifier": f"{RULES.canonical_base}/careplan-id|",
+                "identifier": f"{CONTEXT.canonical_base}/careplan-id|",
                 "_revinclude": "Task:based-on",
             },
         )

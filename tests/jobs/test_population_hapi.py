@@ -11,17 +11,16 @@ import pytest
 from click.testing import CliRunner
 
 from smart_app.cli import main
-from smart_app.domain import RuleSettings, load_terminology
+from smart_app.domain import EvaluationContext, load_terminology
 from smart_app.fhir import FhirClient
 from smart_app.jobs.population import ms_patient_ids
 from smart_app.jobs.population_run import run_bulk, run_searched
-from smart_app.service.context import rules_context
 from smart_app.synthetic import cohort, transaction_bundle
 
 pytestmark = pytest.mark.integration
 
 AS_OF = date(2026, 11, 24)
-RULES = RuleSettings()
+CONTEXT = EvaluationContext(date.today())
 POPULATION = 200
 
 
@@ -52,7 +51,7 @@ def careplan_count(fhir: FhirClient) -> int:
     page = next(
         fhir.search_pages(
             "CarePlan",
-            {"identifier": f"{RULES.canonical_base}/careplan-id|", "_summary": "count"},
+            {"identifier": f"{CONTEXT.canonical_base}/careplan-id|", "_summary": "count"},
         )
     )
     return int(page["total"])
@@ -87,7 +86,7 @@ def test_population_run_writes_once_then_nothing_searched_and_bulk(
         fhir,
         patients=(),
         group_id=group_id,
-        context=rules_context(AS_OF, RULES),
+        context=CONTEXT.on(AS_OF),
         dry_run=False,
         concurrency=4,
         show_progress=False,
@@ -102,14 +101,14 @@ def test_population_run_writes_once_then_nothing_searched_and_bulk(
     bulk = run_bulk(
         fhir,
         group_id=group_id,
-        context=rules_context(AS_OF, RULES),
+        context=CONTEXT.on(AS_OF),
         dry_run=False,
         concurrency=4,
         work_dir=tmp_path,
         show_progress=False,
     )
     assert bulk.errors == []
-    ms_codes = load_terminology(RULES.canonical_base).ms_diagnosis
+    ms_codes = load_terminology(CONTEXT.canonical_base).ms_diagnosis
     with_ms_ids = {
         pid
         for pid, m in zip(ids, cohort(as_of=AS_OF, patients=POPULATION), strict=True)
@@ -125,7 +124,7 @@ def test_population_run_writes_once_then_nothing_searched_and_bulk(
     assert bulk.evaluated == with_ms, "every MS patient of the Group came through $export"
     assert bulk.written == 0, "the bulk path evaluates exactly as the searched path"
 
-    everyone = set(ms_patient_ids(fhir, load_terminology(RULES.canonical_base)))
+    everyone = set(ms_patient_ids(fhir, load_terminology(CONTEXT.canonical_base)))
     assert with_ms_ids <= everyone
     assert not (set(ids) - with_ms_ids) & everyone, "patients without MS are not searched"
 

@@ -25,7 +25,7 @@ from smart_app.conformance import (
     validate,
 )
 from smart_app.conformance.examples import observation_profile
-from smart_app.domain import evaluate_patient, plan_transaction
+from smart_app.domain import EvaluationContext, evaluate_patient, plan_transaction
 from smart_app.fhir import FhirClient
 from smart_app.synthetic import cohort
 
@@ -36,7 +36,15 @@ AS_OF = date(2026, 1, 15)
 #: Data issues that mean "this Observation breaks the profile" (future-date is a date problem
 #: relative to the as-of date, not a property of the resource).
 PROFILE_ISSUES = frozenset(
-    {"edss-out-of-range", "edss-invalid-step", "missing-date", "unit-mismatch"}
+    {
+        "edss-out-of-range",
+        "edss-invalid-step",
+        "missing-date",
+        "unit-mismatch",
+        # contract v2: an EDSS as text is read but doubted; one that is no number is unreadable
+        "edss-as-text",
+        "invalid-resource",
+    }
 )
 SEEN_WARNINGS: set[str] = set()
 
@@ -75,8 +83,8 @@ def test_every_plan_the_engine_writes_for_the_cohort_is_valid(server: FhirClient
     failures: list[str] = []
     validated = 0
     for patient in cohort(as_of=AS_OF):
-        report = evaluate_patient(patient.resources, as_of=AS_OF)
-        changes = plan_transaction(report, [], as_of=AS_OF)
+        report = evaluate_patient(patient.resources, EvaluationContext(AS_OF))
+        changes = plan_transaction(report, [])
         for entry in (changes.bundle or {}).get("entry", []):
             resource = entry["resource"]
             profile = resource["meta"]["profile"][0]
@@ -99,7 +107,7 @@ def test_cohort_observations_fail_the_profile_exactly_when_the_engine_flags_them
     mismatches: list[str] = []
     rejected = accepted = 0
     for patient in cohort(as_of=AS_OF):
-        report = evaluate_patient(patient.resources, as_of=AS_OF)
+        report = evaluate_patient(patient.resources, EvaluationContext(AS_OF))
         flagged = {i.resource for i in report.data_issues if i.code in PROFILE_ISSUES}
         for resource in patient.resources:
             profile_id = observation_profile(resource)

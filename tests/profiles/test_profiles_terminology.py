@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from smart_app.conformance import PROFILE_IDS, conformance_bundle, conformance_resources
-from smart_app.domain import ACTION_CODES, evaluate_patient
+from smart_app.domain import ACTION_CODES, EvaluationContext, evaluate_patient
 from smart_app.domain.plan import ACTION_DISPLAY
 from smart_app.domain.terminology import (
     DEFAULT_CANONICAL_BASE,
@@ -40,7 +40,9 @@ SPEC_MS_DIAGNOSIS = {
     *((ICD10, c) for c in ("G35", "G35.A", "G35.B0", "G35.B1", "G35.B2", "G35.C0")),
     *((ICD10, c) for c in ("G35.C1", "G35.C2", "G35.D")),
     ("http://hl7.org/fhir/sid/icd-9-cm", "340"),
+    ("http://hl7.org/fhir/sid/icd-10", "G35"),  # WHO ICD-10 (contract v2)
 }
+CPT = "http://www.ama-assn.org/go/cpt"  # brain and spinal MRI procedure codes (contract v2)
 SPEC_DMT_RXNORM = {
     "75917", "72257", "1546168", "214582", "354770", "1876366", "712566", "121191", "117055",
     "1012892", "2121085", "2288236", "2532300", "1373478", "2261783", "1310520", "44157", "7005",
@@ -64,9 +66,13 @@ def test_code_lists_are_the_spec_lists() -> None:
     }  # fmt: skip
     assert term.brain_mri_procedure == {
         (LOINC, c) for c in ("24590-2", "24587-8", "30657-1", "24589-4")
-    }
+    } | {(CPT, c) for c in ("70551", "70552", "70553")}
     assert term.spinal_mri_procedure == {
         (LOINC, c) for c in ("24935-9", "24937-5", "24980-5", "24981-3")
+    } | {(CPT, c) for c in ("72141", "72142", "72146", "72147", "72156", "72157")}
+    assert term.brain_body_site == {(SNOMED, "12738006"), (SNOMED, "69536005")}
+    assert term.progressive == {(SNOMED, "425500002"), (SNOMED, "428700003")} | {
+        (ICD10, c) for c in ("G35.B0", "G35.B1", "G35.B2", "G35.C0", "G35.C1", "G35.C2")
     }
     assert term.edss == {(SNOMED, "273554001"), (MSOBS, "edss")}
     assert term.relapse == {(SNOMED, "192929006")}
@@ -140,7 +146,7 @@ def test_every_source_the_engine_cites_is_cited_by_the_protocol() -> None:
     }
     seen = 0
     for patient in cohort(as_of=as_of):
-        for rec in evaluate_patient(patient.resources, as_of=as_of).recommendations:
+        for rec in evaluate_patient(patient.resources, EvaluationContext(as_of)).recommendations:
             assert set(rec.source) <= cited[rec.code], rec.code
             seen += 1
     assert seen > 100

@@ -1,6 +1,6 @@
 """Cross-check: the engine concludes, for every scenario patient, what the cohort expects.
 
-The scenarios state clinical-rules.md independently of the engine, and are evaluated at several
+The scenarios state docs/clinical-rules.md independently of the engine, and are evaluated at several
 as-of dates (including month ends and a leap day) because all their dates are relative to as-of.
 The patient is passed as the collection Bundle a user would give ``ms-monitor evaluate``.
 """
@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from smart_app.domain import evaluate_patient
+from smart_app.domain import EvaluationContext, evaluate_patient
 from smart_app.synthetic import (
     ALL_CODES,
     SCENARIO_NAMES,
@@ -27,7 +27,7 @@ AS_OF_DATES = (date(2026, 11, 24), date(2025, 3, 31), date(2024, 2, 29))
 
 def report_json(patient: SyntheticPatient, as_of: date) -> dict[str, Any]:
     resources = [entry["resource"] for entry in collection_bundle(patient)["entry"]]
-    output = evaluate_patient(resources, as_of=as_of).to_json()
+    output = evaluate_patient(resources, EvaluationContext(as_of)).to_json()
     parsed: dict[str, Any] = json.loads(output) if isinstance(output, str) else output
     return parsed
 
@@ -52,6 +52,8 @@ def test_engine_matches_expectation(
     assert classification["status"] == expected.status, context
     if expected.strict is not None:
         assert classification["strict"] is expected.strict, context
+    if expected.reason is not None:
+        assert classification["reason"] == expected.reason, context
     if expected.edss is not None:
         assert classification["edss"] == expected.edss, context
     if expected.edss_date is not None:
@@ -99,6 +101,13 @@ ISSUE_CODES = {
     "mri-region-unknown",
     "dmt-matched-by-text",
     "unit-mismatch",
+    "diagnosis-unconfirmed",
+    "edss-as-text",
+    "edss-stale",
+    "mri-findings-unstructured",
+    "dmt-status-conflict",
+    "dmt-stop-date-unknown",
+    "resource-unavailable",
 }
 
 

@@ -165,3 +165,16 @@ def test_scenario_dates_are_never_after_as_of_unless_meant_to_be(as_of: date) ->
         expected = p.expected
         assert expected is not None
         assert not future or "future-date" in expected.data_issues, (p.scenario, future)
+
+
+def test_every_scenario_has_a_one_line_description() -> None:
+    from smart_app.synthetic import SCENARIO_DESCRIPTIONS
+
+    patients = cohort(as_of=date(2026, 11, 24))
+    descriptions = [p.description for p in patients]
+    assert set(SCENARIO_DESCRIPTIONS) == set(SCENARIO_NAMES)
+    for patient in patients:
+        assert patient.description == SCENARIO_DESCRIPTIONS[patient.scenario]
+        assert 20 <= len(patient.description) <= 300, patient.scenario
+        assert "\n" not in patient.description
+    assert len(set(descriptions)) == len(descriptions)

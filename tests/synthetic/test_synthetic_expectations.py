@@ -1,4 +1,7 @@
-"""The expectation helpers word the contract's date arithmetic exactly (clinical-rules.md, M)."""
+"""The expectation helpers word the contract's date arithmetic exactly.
+
+docs/clinical-rules.md, rule M.
+"""
 
 from __future__ import annotations
 
@@ -36,7 +39,8 @@ def test_overdue_review_and_mri_are_urgent_other_overdue_items_routine() -> None
     assert mri_brain(AS_OF, AS_OF).priority == "routine"
     assert symptom_screen(date(2026, 1, 1), AS_OF).priority == "routine"
     jcv = jcv_serology(date(2026, 1, 1), AS_OF)
-    assert (jcv.due, jcv.overdue, jcv.priority) == (date(2026, 7, 1), True, "routine")
+    # contract v2: an overdue JCV test is urgent too
+    assert (jcv.due, jcv.overdue, jcv.priority) == (date(2026, 7, 1), True, "urgent")
 
 
 def test_pml_surveillance_window_is_three_to_four_months_after_the_mri() -> None:

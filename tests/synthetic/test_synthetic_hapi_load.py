@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from smart_app.domain import evaluate_patient
+from smart_app.domain import EvaluationContext, evaluate_patient
 from smart_app.fhir import FhirClient
 from smart_app.fhir.patient_record import read_patient_record
 from smart_app.synthetic import SCENARIO_NAMES, cohort, transaction_bundle
@@ -43,7 +43,7 @@ def test_cohort_loads_twice_without_duplicates_and_evaluates_the_same(fhir: Fhir
         assert stored == local, patient.scenario
         if patient.expected is None:
             continue
-        from_server = evaluate_patient(list(record.resources), as_of=AS_OF).to_json()
-        local_report = evaluate_patient(patient.resources, as_of=AS_OF).to_json()
+        from_server = evaluate_patient(list(record.resources), EvaluationContext(AS_OF)).to_json()
+        local_report = evaluate_patient(patient.resources, EvaluationContext(AS_OF)).to_json()
         assert from_server["classification"] == local_report["classification"], patient.scenario
         assert from_server["recommendations"] == local_report["recommendations"], patient.scenario

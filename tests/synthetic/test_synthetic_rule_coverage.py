@@ -1,4 +1,4 @@
-"""Every rule branch of clinical-rules.md is exercised by at least one scenario patient.
+"""Every rule branch of docs/clinical-rules.md is exercised by at least one scenario patient.
 
 The branch list is written from the spec; each branch is recognised from a scenario's expectation
 and resources (not from its name) wherever that is possible, so a scenario that drifts away from
@@ -79,7 +79,7 @@ def lesions(code: str) -> Predicate:
 def jcv(result: str | None) -> Predicate:
     def matches(p: SyntheticPatient) -> bool:
         results = [
-            o["valueCodeableConcept"]["coding"][0]["code"]
+            (o.get("valueCodeableConcept") or {"coding": [{"code": "index"}]})["coding"][0]["code"]
             for o in of_type(p, "Observation")
             if "jcv-antibody" in codes_of(o)
         ]
@@ -97,6 +97,10 @@ def natalizumab(status_code: str) -> Predicate:
 
 def has(resource_key: str) -> Predicate:
     return lambda p: any(resource_key in r for r in p.resources)
+
+
+def reason(value: str) -> Predicate:
+    return lambda p: expected_of(p).reason == value
 
 
 def every(*predicates: Predicate) -> Predicate:
@@ -175,6 +179,45 @@ BRANCHES: dict[str, Predicate] = {
     "Q duplicated resources": named("noisy-duplicates"),
     "Q onset as Age": has("onsetAge"),
     "Q onset as Period": has("onsetPeriod"),
+    # contract version 2
+    "C2 progressive phenotype: not-benign": reason("progressive-course"),
+    "C4 latest EDSS unreadable: indeterminate": reason("latest-edss-unreadable"),
+    "C6 latest stable EDSS stale: indeterminate": reason("edss-stale"),
+    "C8 diagnosis unconfirmed: indeterminate": reason("diagnosis-unconfirmed"),
+    "Inputs: WHO ICD-10 G35": lambda p: any(
+        "G35" in codes_of(c)
+        and c["code"]["coding"][0]["system"] == "http://hl7.org/fhir/sid/icd-10"
+        for c in of_type(p, "Condition")
+    ),
+    "Inputs: relapse Condition co-coded as MS stays a relapse": named("relapse-coded-as-ms"),
+    "Inputs: relapses alone establish the diagnosis": every(
+        issue("onset-missing"),
+        lambda p: (
+            not any("24700007" in codes_of(c) for c in of_type(p, "Condition"))
+            and bool(of_type(p, "Condition"))
+        ),
+    ),
+    "Inputs: brain MRI as a radiology DiagnosticReport (CPT)": every(
+        recommends("mri-brain"), lambda p: bool(of_type(p, "DiagnosticReport"))
+    ),
+    "Inputs: DMT from MedicationAdministration": every(
+        recommends("mri-pml-surveillance"), lambda p: bool(of_type(p, "MedicationAdministration"))
+    ),
+    "Inputs: on-hold order is current": every(
+        recommends("mri-pml-surveillance"), natalizumab("on-hold")
+    ),
+    "JCV index high positive: no further JCV test": every(
+        jcv("index"), lambda p: "jcv-serology" in expected_of(p).absent
+    ),
+    "JCV stale result counts as unknown": named("natalizumab-on-hold-stale-jcv"),
+    "T review-dmt pml-risk": every(recommends("review-dmt"), lambda p: not expected_of(p).activity),
+    "T re-baseline: activity early on a DMT is no suboptimal response": every(
+        lambda p: bool(expected_of(p).activity),
+        lambda p: {"review-dmt", "consider-dmt"} <= expected_of(p).absent,
+    ),
+    "A cdp reference after a confirmed event is the confirming value": named(
+        "cdp-stable-after-event"
+    ),
     **{
         f"Q data issue {code}": issue(code)
         for code in (
@@ -188,6 +231,12 @@ BRANCHES: dict[str, Predicate] = {
             "mri-region-unknown",
             "dmt-matched-by-text",
             "unit-mismatch",
+            "diagnosis-unconfirmed",
+            "edss-as-text",
+            "edss-stale",
+            "mri-findings-unstructured",
+            "dmt-status-conflict",
+            "dmt-stop-date-unknown",
         )
     },
 }

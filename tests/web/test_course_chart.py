@@ -175,9 +175,10 @@ def test_names_from_the_record_are_escaped() -> None:
 
 
 def test_adapter_joins_counts_to_their_scan_and_takes_the_settings() -> None:
+    rules = RuleSettings(benign_edss_max=3.5, activity_lookback_months=24)
     timeline = PatientTimeline(
         patient="Patient/p1",
-        as_of=AS_OF,
+        context=rules_context(AS_OF, rules),
         diagnosis=None,
         edss=(EdssMeasurement(date(2026, 2, 1), 2.5, "Observation/e", False),),
         relapses=(Relapse(date(2026, 1, 1), date(2026, 1, 31), "Condition/r"),),
@@ -196,8 +197,7 @@ def test_adapter_joins_counts_to_their_scan_and_takes_the_settings() -> None:
         sdmt=(),
         data_issues=(),
     )
-    rules = RuleSettings(benign_edss_max=3.5, activity_lookback_months=24)
-    data = course_input(timeline, rules_context(AS_OF, rules))
+    data = course_input(timeline)
     assert data.threshold == 3.5
     assert data.window_start == date(2024, 11, 24)
     assert data.unstable_days == rules.stable_edss_days_after_relapse

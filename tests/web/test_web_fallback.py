@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 import responses
 
+from smart_app.domain.reads import ENGINE_READS
 from smart_app.errors import FhirFatalError
 from smart_app.fhir import FhirClient
 from smart_app.fhir.patient_record import PlanSystems, read_patient_record
@@ -35,7 +36,8 @@ def test_batch_or_parallel_read_gives_the_same_record(
     assert read.plan_readable
     assert sorted(r["id"] for r in read.resources) == sorted(r["id"] for r in expected)
     assert len(posts) == 1
-    assert len(gets) == (0 if refusal is None else 8)
+    # the Patient, one GET per clinical search (contract v2 reads two more types), and the plan
+    assert len(gets) == (0 if refusal is None else 1 + len(ENGINE_READS) + 2)
 
 
 def test_forbidden_plan_search_is_reported_not_raised(patients: list[SyntheticPatient]) -> None:

@@ -3,11 +3,11 @@
 Confirmed disability progression follows Kappos et al. and msprog (Montobbio 2024): the reference is
 the first stable EDSS; a worsening is >= reference + 1.5 (reference 0), + 1.0 (0.5-5.5), + 0.5
 (> 5.5); it is confirmed by a stable EDSS >= that worsened *level* (reference + increment) measured
->= 84 days later with no stable measurement in between below the level. Readings where the spec
+>= 84 days later with no stable measurement in between below the level. Readings where the contract
 is silent, chosen to flag rather than miss progression:
 
-* after a confirmed event the new reference is the lowest value from the worsening through the
-  confirmation (the level that was actually sustained); scanning resumes after the confirmation;
+* after a confirmed event the new reference is the confirming measurement's value (msprog's
+  roving reference; docs/clinical-rules.md, A), and scanning resumes after the confirmation;
 * a relapse with a partial onset date is in the window when any day of it is; an MRI report counts
   when new/enlarging T2 or gadolinium-enhancing lesions >= 1; reports of the same day are one
   finding.
@@ -25,13 +25,14 @@ from smart_app.domain.timeline import EdssMeasurement, PatientTimeline
 
 def confirmed_progression(
     series: tuple[EdssMeasurement, ...], settings: RuleSettings
-) -> tuple[list[ProgressionEvent], EdssMeasurement | None, float | None]:
+) -> tuple[list[ProgressionEvent], EdssMeasurement | None, EdssMeasurement | None]:
     """Confirmed events, and the pending (unconfirmed) worsening with its reference, if any."""
     events: list[ProgressionEvent] = []
     n = len(series)
     if n == 0:
         return events, None, None
-    reference = series[0].value
+    reference_measurement = series[0]
+    reference = reference_measurement.value
     confirm_days = settings.cdp_confirmation_days
     i = 1
     while i < n:
@@ -40,24 +41,27 @@ def confirmed_progression(
         if worsening.value < level:
             i += 1
             continue
-        lowest = worsening.value
         j = i + 1
         while j < n:
             candidate = series[j]
             if candidate.value < level:
                 break
-            lowest = min(lowest, candidate.value)
             if (candidate.date - worsening.date).days >= confirm_days:
                 events.append(
                     ProgressionEvent(
-                        worsening, candidate, reference, tuple(m.ref for m in series[i : j + 1])
+                        worsening,
+                        candidate,
+                        reference,
+                        tuple(m.ref for m in series[i : j + 1]),
+                        reference_measurement,
                     )
                 )
-                reference = lowest
+                reference_measurement = candidate
+                reference = candidate.value
                 break
             j += 1
         else:
-            return events, worsening, reference
+            return events, worsening, reference_measurement
         i = j + 1 if series[j].value >= level else i + 1
     return events, None, None
 

@@ -2,14 +2,17 @@
 
 Guidance: neurological assessment every 6-12 months; brain MRI at least yearly, every 3-4 months
 when at risk of serious treatment-related adverse events (natalizumab PML); a reference scan after a
-DMT starts (MAGNIMS-CMSC-NAIMS 2021; ECTRIMS/EAN 2018). Where the spec is silent:
+DMT starts (MAGNIMS-CMSC-NAIMS 2021; ECTRIMS/EAN 2018). Where the contract is silent:
 
 * "latest EDSS" for the review is any EDSS (a review took place even during a relapse);
 * a DMT start counts for the reference scan whether or not the drug is still taken;
 * PML surveillance with no brain MRI ever: due now, window one month (its usual width);
 * ``jcv-serology`` window: one month before due; ``symptom-screen`` window: six months before due
   (the screen belongs to the neurological review);
-* a JCV result that is neither positive nor negative counts as "unknown" risk.
+* a JCV result that is neither positive nor negative counts as "unknown" risk, and so does one
+  older than ``jcv_stale_months`` (6);
+* natalizumab exposure for PML surveillance is cumulative over all runs; a stopped natalizumab
+  without an end date counts as stopped within the last 12 months.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from smart_app.domain.rules.common import recommendation
 from smart_app.domain.sources import ECTRIMS_EAN_2018, GUIDANCE, KAPPOS_MSPROG, MAGNIMS_2021
 from smart_app.domain.sources import TALLANTYRE_2019 as TALLANTYRE
 from smart_app.domain.thresholds import RuleSettings
-from smart_app.domain.timeline import DmtExposure, MriStudy, PatientTimeline
+from smart_app.domain.timeline import DmtExposure, JcvResult, MriStudy, PatientTimeline
 
 NATALIZUMAB = "natalizumab"
 NO_EVIDENCE: tuple[str, ...] = ()
@@ -40,7 +43,9 @@ def monitoring_recommendations(
     pml = pml_surveillance(timeline, as_of, settings)
     recs.append(pml if pml is not None else mri_brain(timeline, as_of, settings))
     if any(d.ingredient == NATALIZUMAB for d in current):
-        recs.append(jcv_serology(timeline, as_of, settings))
+        jcv = jcv_serology(timeline, as_of, settings)
+        if jcv is not None:
+            recs.append(jcv)
     if activity.unconfirmed_worsening is not None:
         recs.append(confirm_edss(activity, as_of, settings))
     recs.append(symptom_screen(timeline, as_of, settings))
@@ -60,7 +65,7 @@ def neuro_review(
     why = (
         "benign MS without activity and without DMT"
         if quiet
-        else "not (yet) benign, active, or on a DMT"
+        else _closer_review_why(timeline, classification, activity, settings)
     )
     latest = timeline.edss[-1] if timeline.edss else None
     if latest is None:
@@ -84,6 +89,27 @@ def neuro_review(
     )
 
 
+def _closer_review_why(
+    timeline: PatientTimeline,
+    classification: Classification,
+    activity: Activity,
+    settings: RuleSettings,
+) -> str:
+    """Why this patient is reviewed every 6 rather than 12 months, in the patient's terms."""
+    reasons: list[str] = []
+    if classification.status != "benign":
+        reasons.append(f"classified {classification.status} ({classification.reason})")
+    if activity.active:
+        kinds = ", ".join(sorted({f.kind for f in activity.findings}))
+        reasons.append(
+            f"disease activity ({kinds}) in the last {settings.activity_lookback_months} months"
+        )
+    current = [d.ingredient for d in timeline.dmt_exposures if d.current]
+    if current:
+        reasons.append("on " + ", ".join(current))
+    return "; ".join(reasons)
+
+
 def _latest(studies: tuple[MriStudy, ...]) -> MriStudy | None:
     return studies[-1] if studies else None
 
@@ -92,11 +118,17 @@ def mri_brain(timeline: PatientTimeline, as_of: date, settings: RuleSettings) ->
     latest = _latest(timeline.brain_mris)
     if latest is None:
         due, anchor, evidence = as_of, None, NO_EVIDENCE
-        rationale = "Brain MRI at least yearly: no brain MRI on record."
+        rationale = (
+            f"Brain MRI at least every {settings.mri_interval_months} months: no brain MRI on "
+            "record."
+        )
     else:
         due = add_months(latest.date, settings.mri_interval_months)
         anchor, evidence = latest.date, (latest.ref,)
-        rationale = f"Brain MRI at least yearly; last brain MRI on {latest.date.isoformat()}."
+        rationale = (
+            f"Brain MRI at least every {settings.mri_interval_months} months; last brain MRI on "
+            f"{latest.date.isoformat()}."
+        )
     started = add_months(as_of, -settings.dmt_start_lookback_months)
     for exposure in timeline.dmt_exposures:
         if not started <= exposure.since <= as_of:
@@ -125,22 +157,57 @@ def mri_brain(timeline: PatientTimeline, as_of: date, settings: RuleSettings) ->
     )
 
 
+def natalizumab_months(timeline: PatientTimeline, as_of: date) -> int:
+    """Cumulative natalizumab exposure in months: the sum of all runs."""
+    return sum(
+        d.months_exposed(as_of) for d in timeline.dmt_exposures if d.ingredient == NATALIZUMAB
+    )
+
+
+def jcv_status(
+    timeline: PatientTimeline, as_of: date, settings: RuleSettings
+) -> tuple[str, JcvResult | None]:
+    """The latest JCV result as positive / negative / unknown; older than 6 months is unknown."""
+    latest = timeline.jcv_results[-1] if timeline.jcv_results else None
+    if latest is None or latest.positive is None:
+        return "unknown", latest
+    if add_months(latest.date, settings.jcv_stale_months) < as_of:
+        return "unknown", latest
+    return ("positive" if latest.positive else "negative"), latest
+
+
 def _pml_risk(timeline: PatientTimeline, as_of: date, settings: RuleSettings) -> str | None:
     natalizumab = [d for d in timeline.dmt_exposures if d.ingredient == NATALIZUMAB]
-    latest_jcv = timeline.jcv_results[-1] if timeline.jcv_results else None
-    jcv_risk = latest_jcv is None or latest_jcv.positive is not False
-    for exposure in natalizumab:
-        long_term = add_months(exposure.since, settings.natalizumab_pml_risk_months) <= as_of
-        if exposure.current and long_term and jcv_risk:
-            jcv = "unknown" if latest_jcv is None or latest_jcv.positive is None else "positive"
+    if not natalizumab:
+        return None
+    months = natalizumab_months(timeline, as_of)
+    jcv, latest_jcv = jcv_status(timeline, as_of, settings)
+    current = [d for d in natalizumab if d.current]
+    if current and months >= settings.natalizumab_pml_risk_months and jcv != "negative":
+        stale = (
+            f" (last result {latest_jcv.date.isoformat()}, older than "
+            f"{settings.jcv_stale_months} months)"
+            if latest_jcv is not None and latest_jcv.positive is not None and jcv == "unknown"
+            else ""
+        )
+        return (
+            f"on natalizumab since {current[0].since.isoformat()}, {months} months of cumulative "
+            f"exposure (>= {settings.natalizumab_pml_risk_months}), JCV antibody {jcv}{stale}"
+        )
+    stopped_since = add_months(as_of, -settings.natalizumab_stopped_months)
+    for exposure in reversed(natalizumab):
+        if exposure.current:
+            continue
+        if exposure.stop_unknown:
             return (
-                f"on natalizumab since {exposure.since.isoformat()} "
-                f"(>= {settings.natalizumab_pml_risk_months} months) with JCV antibody {jcv}"
+                "natalizumab stopped on an unknown date (no end date on the record): treated as "
+                f"stopped within the last {settings.natalizumab_stopped_months} months"
             )
-    for exposure in natalizumab:
-        recent = exposure.last_date >= add_months(as_of, -settings.natalizumab_stopped_months)
-        if not exposure.current and recent:
-            return f"natalizumab stopped (last record {exposure.last_date.isoformat()})"
+        if exposure.last_date >= stopped_since:
+            return (
+                f"natalizumab stopped within the last {settings.natalizumab_stopped_months} "
+                f"months (last record {exposure.last_date.isoformat()})"
+            )
     return None
 
 
@@ -183,8 +250,14 @@ def _natalizumab_evidence(exposures: tuple[DmtExposure, ...]) -> tuple[str, ...]
     return tuple(refs[-1:])
 
 
-def jcv_serology(timeline: PatientTimeline, as_of: date, settings: RuleSettings) -> Recommendation:
+def jcv_serology(
+    timeline: PatientTimeline, as_of: date, settings: RuleSettings
+) -> Recommendation | None:
+    """Anti-JCV antibody every 6 months on natalizumab, unless already high positive."""
     latest = timeline.jcv_results[-1] if timeline.jcv_results else None
+    stale = latest is not None and add_months(latest.date, settings.jcv_stale_months) < as_of
+    if latest is not None and latest.high and not stale:
+        return None
     if latest is None:
         due, anchor, evidence = as_of, None, NO_EVIDENCE
         rationale = "Anti-JCV antibody test while on natalizumab: no result on record."
@@ -192,9 +265,10 @@ def jcv_serology(timeline: PatientTimeline, as_of: date, settings: RuleSettings)
         due = add_months(latest.date, settings.jcv_interval_months)
         anchor, evidence = latest.date, (latest.ref,)
         result = {True: "positive", False: "negative", None: "indeterminate"}[latest.positive]
+        index = f" (index {latest.index:g})" if latest.index is not None else ""
         rationale = (
             f"Anti-JCV antibody every {settings.jcv_interval_months} months while on "
-            f"natalizumab; last result {result} on {latest.date.isoformat()}."
+            f"natalizumab; last result {result}{index} on {latest.date.isoformat()}."
         )
     return recommendation(
         "jcv-serology",
@@ -209,8 +283,9 @@ def jcv_serology(timeline: PatientTimeline, as_of: date, settings: RuleSettings)
 
 
 def confirm_edss(activity: Activity, as_of: date, settings: RuleSettings) -> Recommendation:
-    worsening = activity.unconfirmed_worsening
+    worsening, reference = activity.unconfirmed_worsening, activity.unconfirmed_reference
     assert worsening is not None
+    assert reference is not None
     due = add_days(worsening.date, settings.cdp_confirmation_days)
     return recommendation(
         "confirm-edss",
@@ -218,12 +293,13 @@ def confirm_edss(activity: Activity, as_of: date, settings: RuleSettings) -> Rec
         window_start=add_days(due, -settings.confirm_window_days),
         as_of=as_of,
         rationale=(
-            f"EDSS {worsening.value:g} on {worsening.date.isoformat()} is a worsening from "
-            f"{activity.unconfirmed_reference:g}: repeat the EDSS "
-            f"{settings.cdp_confirmation_days} days later to confirm or refute progression."
+            f"EDSS {worsening.value:g} on {worsening.date.isoformat()} is a worsening from the "
+            f"reference EDSS {reference.value:g} of {reference.date.isoformat()}: repeat the "
+            f"EDSS {settings.cdp_confirmation_days} days after the worsening to confirm or "
+            "refute progression."
         ),
         source=(KAPPOS_MSPROG,),
-        evidence=(worsening.ref,),
+        evidence=(worsening.ref, reference.ref),
         anchor=worsening.date,
     )
 

@@ -1,6 +1,6 @@
 """Symptom rules: fatigue (MFIS) and cognition (SDMT), often hidden in "benign" MS.
 
-Tallantyre et al., JNNP 2019;90:522. Where the spec is silent: the action is due
+Tallantyre et al., JNNP 2019;90:522. Where the contract is silent: the action is due
 ``symptom_action_months`` (3) after the result that triggered it, with the window opening on that
 result; an SDMT drop counts when it is >= 4 points *or* >= 10% of the previous score.
 """
