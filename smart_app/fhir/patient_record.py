@@ -1,44 +1,115 @@
-"""The one reader of a patient's record: one batch, or parallel searches when batch is refused.
-
-Product target: a launch reads in at most two requests (one batch, plus page follow-ups only when a
-search has more than one page); https://hl7.org/fhir/R4/http.html#transaction makes batch
-optional, and many production EHR FHIR servers do not support it (or forbid it for patient-scoped
-tokens). A refusal of the batch POST itself (400, 403, 405, 501) falls back to the same reads as
-separate requests, run in parallel so the read stays fast. Our own CarePlan/Tasks may be
-unreadable (scope not granted, or 401/403 on that search): the record is then returned without
-them and ``plan_readable`` says so, so the caller can evaluate anyway and tell the user.
+"""The one reader of a patient's record: the portable searches this server offers, batched or not.
 
 Every path reads through here: a launch, ``ms-monitor run``, a queue job, a population run and a
-CDS Hooks call without prefetch. Which searches are made is decided by :func:`patient_searches`
-alone, from the engine's read list (smart_app.domain.reads).
+CDS Hooks call without prefetch. Which searches are made is decided per server by
+:func:`smart_app.fhir.search_plan.portable_searches` from the server's profile (its
+CapabilityStatement, SMART configuration and the scopes granted, cached per issuer), the site's
+configuration (its issuer registration) and what the engine reads (smart_app.domain.reads).
+
+Production EHRs answer less than HAPI (https://fhir.epic.com/Documentation?docId=fhir,
+https://docs.oracle.com/en/industries/health/millennium-platform-apis/): batch
+(https://hl7.org/fhir/R4/http.html#transaction) is sent only where offered, and a refused batch
+(Epic 404 with an HTML body, Oracle 422, others 400/403/405/501) falls back to bounded parallel GETs
+and is remembered for the issuer. A search the server refuses (400/403/404/422) is remembered too
+and its type becomes the engine's ``unavailable`` input (data issue ``resource-unavailable``),
+never a failed read. Next links are followed verbatim (same server only), ``_count`` is a hint,
+``Bundle.total`` is never used and OperationOutcome entries are skipped. Our own CarePlan/Tasks are
+filtered client-side (smart_app.fhir.own_plan); when they cannot be read the record says so.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl
 
 from smart_app.domain.reads import ENGINE_READS, PATIENT_TYPE
 from smart_app.errors import FhirError, FhirFatalError
-from smart_app.fhir.client import FhirClient, bundle_resources, next_link
+from smart_app.fhir.client import FhirClient, ScopedTokenSource, bundle_resources, next_link
 from smart_app.fhir.outcome import operation_outcome_text
+from smart_app.fhir.own_plan import PlanSystems, our_plan, referenced_task_ids
+from smart_app.fhir.search_plan import (
+    EngineReads,
+    PlannedSearch,
+    Unavailable,
+    portable_searches,
+)
+from smart_app.fhir.server_profile import (
+    BATCH,
+    ServerProfile,
+    ServerProfiles,
+    assumed_profile,
+    search_signature,
+)
+from smart_app.site_config import SiteConfiguration
+
+__all__ = [
+    "PatientRecord",
+    "PlanSystems",
+    "ReadSetup",
+    "read_patient_record",
+    "read_plan_only",
+]
 
 #: Statuses of the batch POST that mean "this server does not do batch for us": fall back.
-BATCH_REFUSED = frozenset({400, 403, 405, 501})
+#: Epic answers 404 (HTML), Oracle Health 422, servers without batch 400/403/405/501.
+BATCH_REFUSED = frozenset({400, 403, 404, 405, 422, 501})
+#: Statuses of a search that mean "this server will not answer it": remembered, not fatal.
+SEARCH_REFUSED = frozenset({400, 403, 404, 422})
 #: Statuses of the plan searches that mean "you may not read CarePlan/Task": go on without them.
 PLAN_FORBIDDEN = frozenset({401, 403})
+#: Parallel GETs per read: a 250-requests-per-minute EHR sees at most this many at once.
+MAX_PARALLEL = 4
+#: Searches of our own plan (smart_app.fhir.search_plan.PlannedSearch.purpose).
+PLAN_PURPOSE = "plan"
+_COUNT_HINTS = {read.resource_type: read.count for read in ENGINE_READS}
+_DEFAULT_COUNT = 100
+
+#: One cache of server profiles per process (the web runtime keeps its own).
+SHARED_PROFILES = ServerProfiles()
 
 
 @dataclass(frozen=True, slots=True)
-class PlanSystems:
-    """The business-identifier systems of the CarePlan and Tasks ms-monitor wrote earlier."""
+class ReadSetup:
+    """How one server is read: the profiles cache, the site's configuration, what the engine
+    reads, and the scopes granted (``granted`` None: an open server, or a grant we were not told;
+    then the server's refusals decide)."""
 
-    careplan: str
-    task: str
+    engine: EngineReads
+    site: SiteConfiguration = field(default_factory=SiteConfiguration)
+    granted: frozenset[str] | None = None
+    profiles: ServerProfiles = field(default_factory=lambda: SHARED_PROFILES)
+
+    @classmethod
+    def for_client(
+        cls,
+        client: FhirClient,
+        engine: EngineReads,
+        site: SiteConfiguration | None = None,
+        profiles: ServerProfiles | None = None,
+    ) -> ReadSetup:
+        """For an unattended client: the grant of its Backend Services token, if it has one."""
+        source = client.token_source
+        granted = source.granted_scopes() if isinstance(source, ScopedTokenSource) else None
+        return cls(
+            engine=engine,
+            site=site or SiteConfiguration(),
+            granted=granted,
+            profiles=profiles or SHARED_PROFILES,
+        )
+
+    def profile(self, client: FhirClient) -> ServerProfile:
+        """The issuer's profile; a server whose statement cannot be read is assumed to be a
+        US Core server (its refusals then teach us the rest)."""
+        try:
+            return self.profiles.profile_for(client, self.granted)
+        except FhirError:
+            return assumed_profile(
+                client.base_url, self.granted, self.profiles.refusals(client.base_url)
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,50 +121,8 @@ class PatientRecord:
     existing_plan: tuple[dict[str, Any], ...]
     plan_readable: bool = True  # False: our CarePlan/Tasks were not read (not granted or refused)
     batched: bool = True  # True: one batch request; False: parallel searches
-
-
-@dataclass(frozen=True, slots=True)
-class PatientSearches:
-    """The relative URLs of one patient's read, in order: Patient, clinical searches, plan."""
-
-    patient: str
-    clinical: tuple[str, ...]
-    plan: tuple[str, ...]
-
-    def all(self) -> list[str]:
-        return [self.patient, *self.clinical, *self.plan]
-
-
-def plan_searches(patient_id: str, systems: PlanSystems) -> tuple[str, ...]:
-    """Searches for our own CarePlan and Tasks, found by the system of their business identifier."""
-    return (
-        f"CarePlan?patient={patient_id}&identifier={systems.careplan}|&_count=100",
-        f"Task?patient={patient_id}&identifier={systems.task}|&_count=500",
-    )
-
-
-def patient_searches(patient_id: str, plan: PlanSystems | None) -> PatientSearches:
-    """Which reads make up a patient's record (the one place that decides it).
-
-    ``plan`` None: our CarePlan/Tasks are not searched (their scopes were not granted).
-    """
-    return PatientSearches(
-        patient=f"{PATIENT_TYPE}/{patient_id}",
-        clinical=tuple(search.query(patient_id) for search in ENGINE_READS),
-        plan=plan_searches(patient_id, plan) if plan is not None else (),
-    )
-
-
-def read_plan_only(client: FhirClient, patient_id: str, plan: PlanSystems) -> list[dict[str, Any]]:
-    """Only our CarePlan and Tasks (the clinical resources came from elsewhere, e.g. an export)."""
-    urls = list(plan_searches(patient_id, plan))
-    answers, _ = _batch_or_parallel(client, urls, max_workers=len(urls))
-    found: list[dict[str, Any]] = []
-    for answer in answers:
-        if isinstance(answer, FhirError):
-            raise answer
-        found.extend(_all_pages(client, answer))
-    return found
+    unavailable: tuple[str, ...] = ()  # engine types not offered or refused: resource-unavailable
+    summary: str = ""  # one line for the dashboard: how it was read, what was missing
 
 
 def read_patient_record(
@@ -101,49 +130,155 @@ def read_patient_record(
     patient_id: str,
     *,
     plan: PlanSystems | None,
-    max_workers: int = 4,
+    setup: ReadSetup,
+    max_workers: int = MAX_PARALLEL,
 ) -> PatientRecord:
-    """Patient, clinical searches and (with ``plan``) our plan: batch first, else parallel."""
-    searches = patient_searches(patient_id, plan)
-    answers, batched = _batch_or_parallel(client, searches.all(), max_workers=max_workers)
+    """Patient, the portable clinical searches and (with ``plan``) our plan."""
+    searches = portable_searches(setup.profile(client), setup.site, setup.engine)
+    clinical = [s for s in searches.searches if s.purpose != PLAN_PURPOSE]
+    plan_reads = [s for s in searches.searches if s.purpose == PLAN_PURPOSE] if plan else []
+    urls = [f"{PATIENT_TYPE}/{patient_id}", *(_url(s, patient_id) for s in clinical + plan_reads)]
+    answers, batched = _batch_or_parallel(client, urls, searches.batch, setup, max_workers)
     patient = answers[0]
     if isinstance(patient, FhirError):
         raise patient
-    clinical_end = 1 + len(searches.clinical)
-    resources = [patient]
-    for answer in answers[1:clinical_end]:
-        if isinstance(answer, FhirError):
-            raise answer
-        resources.extend(_all_pages(client, answer))
-    existing: list[dict[str, Any]] = []
-    plan_readable = plan is not None
-    for answer in answers[clinical_end:]:
-        if isinstance(answer, FhirError):
-            if answer.status not in PLAN_FORBIDDEN:
-                raise answer
-            plan_readable = False
-            existing = []
-            break
-        existing.extend(_all_pages(client, answer))
+    resources: dict[tuple[str, str], dict[str, Any]] = {(PATIENT_TYPE, patient_id): patient}
+    read_types: set[str] = set()
+    refused: list[Unavailable] = []
+    for search, answer in zip(clinical, answers[1 : 1 + len(clinical)], strict=True):
+        found = _answer_or_refusal(client, search, answer, setup)
+        if found is None:
+            refused.append(Unavailable(search.resource_type, "refused"))
+            continue
+        read_types.add(search.resource_type)
+        for resource in found:
+            resources.setdefault((str(resource["resourceType"]), str(resource.get("id"))), resource)
+    existing, plan_readable = _own_plan(
+        client, patient_id, plan, plan_reads, answers[1 + len(clinical) :], setup
+    )
+    missing = [u for u in searches.unavailable if u.resource_type not in read_types]
+    missing += [u for u in refused if u.resource_type not in read_types]
+    missing = list({u.resource_type: u for u in missing}.values())
+    shown = replace(searches, searches=tuple(clinical + plan_reads), batch=batched)
     return PatientRecord(
         patient_id,
-        tuple(resources),
+        tuple(resources.values()),
         tuple(existing),
         plan_readable=plan_readable,
         batched=batched,
+        unavailable=tuple(sorted(u.resource_type for u in missing)),
+        summary=replace(shown, unavailable=tuple(missing)).summary(),
     )
 
 
+def read_plan_only(
+    client: FhirClient,
+    patient_id: str,
+    plan: PlanSystems,
+    *,
+    setup: ReadSetup,
+) -> list[dict[str, Any]]:
+    """Only our CarePlan and Tasks (the clinical resources came from elsewhere, e.g. an export).
+    An unreadable plan raises: an unattended write must know the plan already there."""
+    searches = portable_searches(setup.profile(client), setup.site, setup.engine)
+    reads = [s for s in searches.searches if s.purpose == PLAN_PURPOSE]
+    if not reads:
+        raise FhirFatalError(f"this server offers no CarePlan search for Patient/{patient_id}")
+    urls = [_url(s, patient_id) for s in reads]
+    answers, _ = _batch_or_parallel(client, urls, searches.batch, setup, len(urls))
+    existing, readable = _own_plan(client, patient_id, plan, reads, answers, setup)
+    if not readable:
+        raise FhirFatalError(
+            f"the CarePlan and Tasks of Patient/{patient_id} could not be read", status=403
+        )
+    return existing
+
+
+def _url(search: PlannedSearch, patient_id: str) -> str:
+    count = _COUNT_HINTS.get(search.resource_type, _DEFAULT_COUNT)
+    return f"{search.url(patient_id)}&_count={count}"  # a hint: servers may cap it
+
+
+def _answer_or_refusal(
+    client: FhirClient,
+    search: PlannedSearch,
+    answer: dict[str, Any] | FhirError,
+    setup: ReadSetup,
+) -> list[dict[str, Any]] | None:
+    """The search's resources (all pages), or None when the server refused it (remembered)."""
+    if isinstance(answer, FhirError):
+        if answer.status not in SEARCH_REFUSED:
+            raise answer
+        setup.profiles.remember_refusal(client.base_url, _refusal(search, answer.status))
+        return None
+    try:
+        return _all_pages(client, answer)
+    except FhirError as error:
+        if error.status not in SEARCH_REFUSED:
+            raise
+        setup.profiles.remember_refusal(client.base_url, _refusal(search, error.status))
+        return None
+
+
+def _refusal(search: PlannedSearch, status: int | None) -> str:
+    """403/404: the type itself is refused; 400/422: this search (its parameter names)."""
+    if status in (403, 404):
+        return search.resource_type
+    return search_signature(search.resource_type, [name for name, _ in search.params])
+
+
+def _own_plan(
+    client: FhirClient,
+    patient_id: str,
+    plan: PlanSystems | None,
+    reads: Sequence[PlannedSearch],
+    answers: Sequence[dict[str, Any] | FhirError],
+    setup: ReadSetup,
+) -> tuple[list[dict[str, Any]], bool]:
+    """Our CarePlan and Tasks, filtered client-side, and whether they could be read."""
+    if plan is None or not reads:
+        return [], False
+    found: list[dict[str, Any]] = []
+    task_searched = False
+    for search, answer in zip(reads, answers, strict=True):
+        if isinstance(answer, FhirError) and answer.status in PLAN_FORBIDDEN:
+            return [], False
+        resources = _answer_or_refusal(client, search, answer, setup)
+        if resources is None:
+            if search.resource_type == "CarePlan":
+                return [], False
+            continue  # Task refused: the plan is what the CarePlan references
+        task_searched = task_searched or search.resource_type == "Task"
+        found.extend(resources)
+    kept = our_plan(found, patient_id, plan)
+    if not task_searched and setup.profile(client).readable("Task"):
+        careplans = [r for r in kept if r["resourceType"] == "CarePlan"]
+        kept += our_plan(_read_tasks(client, referenced_task_ids(careplans)), patient_id, plan)
+    return kept, True
+
+
+def _read_tasks(client: FhirClient, ids: Iterable[str]) -> list[dict[str, Any]]:
+    urls = [f"Task/{rid}" for rid in ids]
+    answers = _parallel(client, urls, MAX_PARALLEL) if urls else []
+    return [a for a in answers if not isinstance(a, FhirError)]
+
+
 def _batch_or_parallel(
-    client: FhirClient, urls: Sequence[str], *, max_workers: int
+    client: FhirClient,
+    urls: Sequence[str],
+    use_batch: bool,
+    setup: ReadSetup,
+    max_workers: int,
 ) -> tuple[list[dict[str, Any] | FhirError], bool]:
     """The answers in ``urls`` order, and whether they came in one batch."""
-    try:
-        return _batch(client, urls), True
-    except FhirFatalError as exc:
-        if exc.status not in BATCH_REFUSED:
-            raise
-        return _parallel(client, urls, max_workers), False
+    if use_batch:
+        try:
+            return _batch(client, urls), True
+        except FhirFatalError as exc:
+            if exc.status not in BATCH_REFUSED:
+                raise
+            setup.profiles.remember_refusal(client.base_url, BATCH)
+    return _parallel(client, urls, max_workers), False
 
 
 def _batch(client: FhirClient, urls: Sequence[str]) -> list[dict[str, Any] | FhirError]:
@@ -181,7 +316,8 @@ def _batch(client: FhirClient, urls: Sequence[str]) -> list[dict[str, Any] | Fhi
 def _parallel(
     client: FhirClient, urls: Sequence[str], max_workers: int
 ) -> list[dict[str, Any] | FhirError]:
-    """The batch's GETs as separate requests on a small thread pool (answers in ``urls`` order)."""
+    """The GETs as separate requests on a small, bounded thread pool (answers in ``urls`` order);
+    a 429 is retried by the client after its ``Retry-After``."""
 
     def fetch(url: str) -> dict[str, Any] | FhirError:
         path, _, query = url.partition("?")
@@ -193,15 +329,22 @@ def _parallel(
         except FhirError as exc:
             return exc
 
-    with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(urls)))) as pool:
+    workers = max(1, min(max_workers, MAX_PARALLEL, len(urls)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(fetch, urls))
 
 
 def _all_pages(client: FhirClient, first: dict[str, Any]) -> list[dict[str, Any]]:
-    found = list(bundle_resources(first))
+    """Every page's resources, next links followed verbatim; OperationOutcome entries (Epic's
+    warnings, ``search.mode`` outcome) are not results."""
+    found = _results(first)
     url = next_link(first)
     while url is not None:
         page = client.page(url)
-        found.extend(bundle_resources(page))
+        found.extend(_results(page))
         url = next_link(page)
     return found
+
+
+def _results(page: dict[str, Any]) -> list[dict[str, Any]]:
+    return [r for r in bundle_resources(page) if r.get("resourceType") != "OperationOutcome"]

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from smart_app.domain.reads import clinical_types
 from smart_app.fhir.server_profile import ServerProfile, search_signature
 from smart_app.site_config import RADIOLOGY_LOINC, SiteConfiguration
 
@@ -60,17 +61,7 @@ def engine_reads_from_terminology(terminology: Any) -> EngineReads:
         "sdmt": terminology.sdmt,
     }
     return EngineReads(
-        resource_types=frozenset(
-            {
-                "Condition",
-                "Observation",
-                "DiagnosticReport",
-                "ImagingStudy",
-                "MedicationRequest",
-                "MedicationAdministration",
-                "MedicationStatement",
-            }
-        ),
+        resource_types=frozenset(clinical_types()),
         observation_codes={
             concept: tuple(sorted(f"{system}|{code}" for system, code in codings))
             for concept, codings in concepts.items()

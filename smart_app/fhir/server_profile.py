@@ -169,6 +169,49 @@ def _type_support(resource: Mapping[str, Any]) -> TypeSupport:
     )
 
 
+#: What a server whose CapabilityStatement cannot be read is assumed to answer: the US Core
+#: searches (https://hl7.org/fhir/us/core/STU6.1/CapabilityStatement-us-core-server.html) and a
+#: patient search of every other type; its refusals (remembered) teach the rest.
+ASSUMED_SEARCH_PARAMS: Mapping[str, frozenset[str]] = {
+    "Patient": frozenset({"_id"}),
+    "Condition": frozenset({"patient", "category", "code"}),
+    "Observation": frozenset({"patient", "category", "code"}),
+    "MedicationRequest": frozenset({"patient", "intent", "status"}),
+    "Medication": frozenset(),
+    "DiagnosticReport": frozenset({"patient", "category", "code"}),
+    "ImagingStudy": frozenset({"patient"}),
+    "MedicationAdministration": frozenset({"patient"}),
+    "MedicationStatement": frozenset({"patient"}),
+    "CarePlan": frozenset({"patient", "category"}),
+    "Task": frozenset({"patient"}),
+}
+
+
+def assumed_profile(
+    issuer: str, granted_scopes: Iterable[str] | None, refusals: frozenset[str] = frozenset()
+) -> ServerProfile:
+    """A profile for a server whose statement could not be read: US Core searches and batch
+    assumed (a refusal falls back and is remembered), the grant applied as usual."""
+    search = frozenset({"read", "search-type"})
+    return ServerProfile(
+        issuer=_key(issuer),
+        types={
+            rtype: TypeSupport(
+                interactions=search,
+                search_params=params,
+                search_includes=frozenset({"MedicationRequest:medication"})
+                if rtype == "MedicationRequest"
+                else frozenset(),
+            )
+            for rtype, params in ASSUMED_SEARCH_PARAMS.items()
+        },
+        batch=True,
+        granted=frozenset(granted_scopes or ()),
+        open_server=granted_scopes is None,
+        refusals=refusals,
+    )
+
+
 class ServerProfiles:
     """Profiles per issuer, cached for ``ttl_seconds``, with the refusals seen since.
 

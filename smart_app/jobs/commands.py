@@ -51,7 +51,7 @@ def run_command(
     """Evaluate a population and bring each patient's CarePlan and Tasks up to date."""
     from smart_app.jobs.population_run import run_bulk, run_searched
     from smart_app.service.connection import unattended_client
-    from smart_app.service.context import evaluation_context
+    from smart_app.service.server_reads import site_context, site_for
 
     if sum((bool(patients), bool(group_id), everyone)) != 1:
         fail("give exactly one of --patient, --group or --all", EXIT_BAD_INPUT)
@@ -60,7 +60,8 @@ def run_command(
     settings = Settings()
     try:
         client = unattended_client(fhir_base, auth=auth, settings=settings)
-        context = evaluation_context(settings, as_of=as_of)
+        site = site_for(settings, fhir_base)  # the issuer registration of this FHIR base
+        context = site_context(settings, site, as_of=as_of)
         if bulk:
             with tempfile.TemporaryDirectory(prefix="ms-monitor-bulk-") as work_dir:
                 summary = run_bulk(
@@ -70,6 +71,7 @@ def run_command(
                     dry_run=dry_run,
                     concurrency=concurrency,
                     work_dir=Path(work_dir),
+                    site=site,
                 )
         else:
             summary = run_searched(
@@ -79,6 +81,7 @@ def run_command(
                 context=context,
                 dry_run=dry_run,
                 concurrency=concurrency,
+                site=site,
             )
     except ConfigurationError as exc:
         fail(str(exc), EXIT_BAD_INPUT)

@@ -28,6 +28,7 @@ from smart_app.jobs.population import (
 )
 from smart_app.service.context import EvaluationContext
 from smart_app.service.patient_plan import update_exported_patient_plan, update_patient_plan
+from smart_app.site_config import SiteConfiguration
 
 
 def run_searched(
@@ -39,6 +40,7 @@ def run_searched(
     dry_run: bool,
     concurrency: int,
     show_progress: bool = True,
+    site: SiteConfiguration | None = None,
 ) -> PopulationSummary:
     if patients:
         ids = list(iter_ids(patients))
@@ -49,7 +51,7 @@ def run_searched(
     work: Iterator[PatientWork] = (
         (
             pid,
-            partial(update_patient_plan, client, pid, context, dry_run=dry_run),
+            partial(update_patient_plan, client, pid, context, dry_run=dry_run, site=site),
         )
         for pid in ids
     )
@@ -65,6 +67,7 @@ def run_bulk(
     concurrency: int,
     work_dir: Path,
     show_progress: bool = True,
+    site: SiteConfiguration | None = None,
 ) -> PopulationSummary:
     status_url = kick_off(client, group_id=group_id)
     files = wait_for_manifest(
@@ -86,6 +89,7 @@ def run_bulk(
                     store.resources(pid),
                     context,
                     dry_run=dry_run,
+                    site=site,
                 ),
             )
             for pid in list(store.ms_patients())

@@ -58,8 +58,8 @@ def update_patient(
     ``hold_seconds`` (0 in production) lets a test kill the worker in the middle of a job.
     """
     from smart_app.service.connection import unattended_client
-    from smart_app.service.context import evaluation_context
     from smart_app.service.patient_plan import update_patient_plan
+    from smart_app.service.server_reads import site_context, site_for
 
     job = get_current_job()
     if job is not None:
@@ -69,11 +69,13 @@ def update_patient(
     client = unattended_client(fhir_base, auth=auth, settings=settings)
     if hold_seconds > 0:
         time.sleep(hold_seconds)
+    site = site_for(settings, fhir_base)  # the issuer registration of this FHIR base
     run = update_patient_plan(
         client,
         patient_id,
-        evaluation_context(settings),
+        site_context(settings, site),
         label=f"job:{job.id}" if job is not None else "job",
+        site=site,
     )
     return {
         "patient": patient_id,

@@ -17,7 +17,7 @@ from smart_app.auth.scopes import can_read, can_write
 from smart_app.domain import PatientReport, PatientTimeline, PlanChanges
 from smart_app.domain.reads import PLAN_TYPES
 from smart_app.fhir import FhirClient
-from smart_app.fhir.patient_record import PatientRecord
+from smart_app.fhir.patient_record import PatientRecord, ReadSetup
 from smart_app.service.context import EvaluationContext
 from smart_app.service.engine import Evaluation
 from smart_app.service.patient_plan import (
@@ -26,6 +26,7 @@ from smart_app.service.patient_plan import (
     audit_allowed,
     write_plan,
 )
+from smart_app.service.server_reads import read_setup
 
 PLAN_RESOURCES = PLAN_TYPES
 
@@ -99,16 +100,24 @@ def load_dashboard(
     capabilities: dict[str, Any] | None,
     context: EvaluationContext,
     for_writing: bool,
+    setup: ReadSetup | None = None,
 ) -> Dashboard:
     """Read the record, evaluate it and plan the transaction (nothing is written here).
 
     ``for_writing`` validates the planned resources; the page itself only shows what would change.
+    ``setup``: the launch's site configuration and server profiles (None: the defaults).
     """
     scopes = frozenset(granted)
     notices: list[str] = []
     plan_granted = open_server or all(can_read(scopes, r) for r in PLAN_RESOURCES)
     assessed = assess_patient(
-        client, patient_id, context, read_plan=plan_granted, validate=for_writing
+        client,
+        patient_id,
+        context,
+        read_plan=plan_granted,
+        validate=for_writing,
+        setup=setup
+        or read_setup(client, context, granted=None if open_server else scopes, from_client=False),
     )
     record, evaluation = assessed.record, assessed.evaluation
     if not record.plan_readable:

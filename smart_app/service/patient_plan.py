@@ -1,10 +1,11 @@
 """The use case every edge shares: read a patient's record, evaluate it, plan, write with audit.
 
 A launch (web), ``ms-monitor run``, a queue job and a population run all go through
-:func:`update_patient_plan` (or its parts), so every path reads with the same reader (batch, or
-parallel searches when the server refuses batch), evaluates with the same context, and writes
-the plan in one transaction with a Provenance (https://hl7.org/fhir/R4/provenance.html) when the
-token may create one. Identifiers only are logged, never patient data.
+:func:`update_patient_plan` (or its parts), so every path reads with the same reader (the
+portable searches the server offers, batched where it offers batch), evaluates with the same
+context, and writes the plan in one transaction with a Provenance
+(https://hl7.org/fhir/R4/provenance.html) when the token may create one. Identifiers only are
+logged, never patient data.
 """
 
 from __future__ import annotations
@@ -24,12 +25,15 @@ from smart_app.fhir.client import ScopedTokenSource
 from smart_app.fhir.patient_record import (
     PatientRecord,
     PlanSystems,
+    ReadSetup,
     read_patient_record,
     read_plan_only,
 )
 from smart_app.service.context import EvaluationContext
 from smart_app.service.engine import Evaluation, evaluate, plan_identifier_systems
 from smart_app.service.provenance import with_provenance
+from smart_app.service.server_reads import read_setup
+from smart_app.site_config import SiteConfiguration
 
 audit_log = logging.getLogger("smart_app.audit")
 
@@ -90,12 +94,25 @@ def assess_patient(
     *,
     read_plan: bool = True,
     validate: bool = True,
+    setup: ReadSetup | None = None,
 ) -> Assessment:
-    """Read the record (our plan too when ``read_plan``), evaluate it and plan the transaction."""
+    """Read the record (our plan too when ``read_plan``), evaluate it and plan the transaction.
+
+    ``setup`` None: an unattended read (the client's own grant, no site configuration).
+    """
     record = read_patient_record(
-        client, patient_id, plan=plan_systems(context) if read_plan else None
+        client,
+        patient_id,
+        plan=plan_systems(context) if read_plan else None,
+        setup=setup or read_setup(client, context),
     )
-    evaluation = evaluate(record.resources, record.existing_plan, context, validate=validate)
+    evaluation = evaluate(
+        record.resources,
+        record.existing_plan,
+        context,
+        validate=validate,
+        unavailable=record.unavailable,
+    )
     return Assessment(record, evaluation)
 
 
@@ -104,9 +121,12 @@ def assess_exported_patient(
     patient_id: str,
     resources: list[dict[str, Any]],
     context: EvaluationContext,
+    site: SiteConfiguration | None = None,
 ) -> Assessment:
     """The bulk path: clinical resources came from an export; only our plan is read here."""
-    existing = read_plan_only(client, patient_id, plan_systems(context))
+    existing = read_plan_only(
+        client, patient_id, plan_systems(context), setup=read_setup(client, context, site)
+    )
     record = PatientRecord(patient_id, tuple(resources), tuple(existing))
     return Assessment(record, evaluate(resources, existing, context))
 
@@ -211,6 +231,7 @@ def update_patient_plan(
     *,
     dry_run: bool = False,
     label: str = "run",
+    site: SiteConfiguration | None = None,
 ) -> PatientRun:
     """Evaluate ``patient_id`` and bring its plan on the server up to date (unattended paths).
 
@@ -218,7 +239,8 @@ def update_patient_plan(
     unattended run never writes without knowing the plan already there: an unreadable plan is a
     failure of that patient (its Tasks would otherwise be planned as if none existed).
     """
-    assessment = assess_patient(client, patient_id, context)
+    setup = read_setup(client, context, site)
+    assessment = assess_patient(client, patient_id, context, setup=setup)
     if not assessment.record.plan_readable:
         raise FhirFatalError(
             f"the CarePlan and Tasks of Patient/{patient_id} could not be read: nothing written",
@@ -234,7 +256,8 @@ def update_exported_patient_plan(
     context: EvaluationContext,
     *,
     dry_run: bool = False,
+    site: SiteConfiguration | None = None,
 ) -> PatientRun:
     """The bulk path: the clinical resources came from an export, our plan from the server."""
-    assessment = assess_exported_patient(client, patient_id, resources, context)
+    assessment = assess_exported_patient(client, patient_id, resources, context, site)
     return finish_unattended(client, assessment, dry_run=dry_run, label="bulk-run")

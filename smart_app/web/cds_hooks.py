@@ -32,7 +32,6 @@ from smart_app.service.cds import (
     report_from_resources,
     report_from_server,
 )
-from smart_app.service.context import evaluation_context
 from smart_app.web.hardening import large_body_limit
 from smart_app.web.runtime import runtime
 
@@ -46,6 +45,12 @@ __all__ = ["SERVICE_ID", "CdsClientVerifier", "ReplayCache", "bp", "cards_for"]
 
 bp = Blueprint("ms_monitor_cds", __name__)
 bp.before_request(large_body_limit)  # a realistic prefetch: hundreds of resources
+
+
+def _granted(authorization: object) -> frozenset[str] | None:
+    """The scopes ``fhirAuthorization`` says the token carries (None: not told)."""
+    scope = authorization.get("scope") if isinstance(authorization, dict) else None
+    return frozenset(scope.split()) if isinstance(scope, str) and scope.strip() else None
 
 
 class _BearerToken:
@@ -154,13 +159,14 @@ def patient_view() -> Response:
         return _json_error(400, "context.patientId is required")
     if not is_fhir_id(patient_id):  # before any read or search URL
         return _json_error(422, "context.patientId is not a FHIR id")
-    context = evaluation_context(settings, as_of=rt.today())
+    server = body.get("fhirServer")
+    site = rt.site(server) if isinstance(server, str) else None
+    context = rt.evaluation_context(site)
     prefetch = body.get("prefetch")
     resources = prefetched_resources(prefetch) if isinstance(prefetch, dict) else None
     if resources is not None:
         report = report_from_resources(resources, context)
     else:
-        server = body.get("fhirServer")
         if not isinstance(server, str) or not server.startswith(("https://", "http://")):
             return _json_error(412, "prefetch incomplete and no fhirServer to read from")
         if not rt.cds_clients.allows_fhir_server(claims.get("iss"), server):  # no SSRF
@@ -174,7 +180,14 @@ def patient_view() -> Response:
             retries=0,
         )
         try:
-            report = report_from_server(client, patient_id, context)
+            report = report_from_server(
+                client,
+                patient_id,
+                context,
+                site=site,
+                granted=_granted(auth),
+                profiles=rt.profiles,
+            )
         except MsMonitorError as exc:
             log.warning("CDS read of the FHIR server failed: %s", exc)
             return _json_error(502, "the FHIR server could not be read")

@@ -33,6 +33,7 @@ from smart_app.service.launch import (
     load_dashboard,
     write_dashboard_plan,
 )
+from smart_app.service.server_reads import read_setup
 from smart_app.web.evidence import evidence_link
 from smart_app.web.launches import LaunchRecord
 from smart_app.web.pages import error_page
@@ -64,14 +65,24 @@ def _load(
     # the CapabilityStatement only matters when the scopes would allow a write (cached per server)
     capabilities = rt.capabilities(client) if writable_scopes else None
     assert record.context.patient is not None
+    site = rt.site(record.context.iss)
+    context = rt.evaluation_context(site)
     return load_dashboard(
         client,
         patient_id=record.context.patient,
         granted=granted,
         open_server=record.open_server,
         capabilities=capabilities,
-        context=rt.evaluation_context(),
+        context=context,
         for_writing=for_writing,
+        setup=read_setup(
+            client,
+            context,
+            site,
+            granted=None if record.open_server else granted,
+            from_client=False,
+            profiles=rt.profiles,
+        ),
     )
 
 
@@ -99,6 +110,7 @@ def show(launch_id: str) -> Any:
             read_only_reasons=reasons,
             write_result=write_result,
             open_server=record.open_server,
+            read_summary=data.record.summary,  # how this server was read, what it lacks
             **context,
         )
     )

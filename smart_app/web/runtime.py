@@ -26,9 +26,11 @@ from smart_app.auth.store import TokenStore
 from smart_app.auth.token_source import LaunchTokenSource
 from smart_app.errors import FhirError
 from smart_app.fhir import FhirClient
+from smart_app.fhir.server_profile import ServerProfiles
 from smart_app.service.context import EvaluationContext, evaluation_context
 from smart_app.service.updates import QueueFactory
 from smart_app.settings import Settings
+from smart_app.site_config import SiteConfiguration
 from smart_app.web.launches import LaunchRecord, LaunchRepository
 
 EXTENSION = "ms_monitor"
@@ -48,13 +50,20 @@ class WebRuntime:
     patient_queue: QueueFactory
     app_jwks: dict[str, Any]
     today: Callable[[], date] = date.today
+    profiles: ServerProfiles = field(default_factory=ServerProfiles)  # per issuer, with a TTL
     _clients: dict[str, SmartClient] = field(default_factory=dict)
     _capabilities: dict[str, tuple[float, dict[str, Any] | None]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def evaluation_context(self) -> EvaluationContext:
-        """One evaluation context per request: today's date, the configured rules."""
-        return evaluation_context(self.settings, as_of=self.today())
+    def evaluation_context(self, site: SiteConfiguration | None = None) -> EvaluationContext:
+        """One evaluation context per request: today's date, the configured rules, the site's
+        codes (its issuer registration)."""
+        codes = site.site_codes() if site is not None else None
+        return evaluation_context(self.settings, as_of=self.today(), site_codes=codes or None)
+
+    def site(self, iss: str) -> SiteConfiguration:
+        """The site configuration of the issuer's registration (none: the defaults)."""
+        return self.registry.get(iss).site if iss in self.registry else SiteConfiguration()
 
     def smart_client(self, registration: ClientRegistration) -> SmartClient:
         with self._lock:
