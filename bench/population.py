@@ -24,6 +24,7 @@ from smart_app.fhir.patient_record import read_patient_record
 from smart_app.jobs.population import group_member_ids
 from smart_app.jobs.population_run import run_searched
 from smart_app.service.patient_plan import plan_systems
+from smart_app.service.server_reads import read_setup
 from smart_app.synthetic import cohort, transaction_bundle
 
 AS_OF = date(2026, 11, 24)
@@ -75,7 +76,9 @@ def _raw_replay(client: FhirClient, group_id: str) -> tuple[int, float]:
     """The same reads as the run (group read + one batch per patient), no engine, no plan."""
     started = time.perf_counter()
     ids = group_member_ids(client, group_id)
-    read = partial(read_patient_record, client, plan=plan_systems(CONTEXT.on(AS_OF)))
+    context = CONTEXT.on(AS_OF)
+    setup = read_setup(client, context)
+    read = partial(read_patient_record, client, plan=plan_systems(context), setup=setup)
     with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
         count = sum(1 for _ in pool.map(read, ids))
     return count, time.perf_counter() - started

@@ -44,12 +44,14 @@ from smart_app.fhir.server_profile import (
     assumed_profile,
     search_signature,
 )
-from smart_app.site_config import SiteConfiguration
+from smart_app.site_config import US_CORE_CAREPLAN_ASSESS_PLAN, SiteConfiguration
 
 __all__ = [
     "PatientRecord",
+    "PatientSearches",
     "PlanSystems",
     "ReadSetup",
+    "patient_searches",
     "read_patient_record",
     "read_plan_only",
 ]
@@ -123,6 +125,38 @@ class PatientRecord:
     batched: bool = True  # True: one batch request; False: parallel searches
     unavailable: tuple[str, ...] = ()  # engine types not offered or refused: resource-unavailable
     summary: str = ""  # one line for the dashboard: how it was read, what was missing
+
+
+@dataclass(frozen=True, slots=True)
+class PatientSearches:
+    """The engine's read list as plain patient searches: Patient, clinical searches, plan.
+
+    The form of the CDS Hooks prefetch templates (smart_app.service.cds), which the CDS client
+    fills with its own privileges; the reader itself plans per server (:func:`portable_searches`).
+    """
+
+    patient: str
+    clinical: tuple[str, ...]
+    plan: tuple[str, ...]
+
+    def all(self) -> list[str]:
+        return [self.patient, *self.clinical, *self.plan]
+
+
+def patient_searches(patient_id: str, plan: PlanSystems | None) -> PatientSearches:
+    """The read list as patient searches (``plan`` None: our CarePlan/Tasks not searched)."""
+    return PatientSearches(
+        patient=f"{PATIENT_TYPE}/{patient_id}",
+        clinical=tuple(search.query(patient_id) for search in ENGINE_READS),
+        plan=(
+            (
+                f"CarePlan?patient={patient_id}&category={US_CORE_CAREPLAN_ASSESS_PLAN}",
+                f"Task?patient={patient_id}",
+            )
+            if plan is not None
+            else ()
+        ),
+    )
 
 
 def read_patient_record(

@@ -223,7 +223,8 @@ def test_without_prefetch_it_reads_the_fhir_server_with_the_given_token() -> Non
         }
         for k in kinds
     ]
-    entries += [{"resource": searchset([]), "response": {"status": "200 OK"}}] * 2
+    # one more search than types (Observation by category and by code), and the plan (two)
+    entries += [{"resource": searchset([]), "response": {"status": "200 OK"}}] * 3
     responses.post(
         fhir, json={"resourceType": "Bundle", "type": "batch-response", "entry": entries}
     )

@@ -13,6 +13,8 @@ import pytest
 from smart_app.domain import EvaluationContext, evaluate_patient
 from smart_app.fhir import FhirClient
 from smart_app.fhir.patient_record import read_patient_record
+from smart_app.service.context import rules_context
+from smart_app.service.server_reads import read_setup
 from smart_app.synthetic import SCENARIO_NAMES, cohort, transaction_bundle
 
 pytestmark = pytest.mark.integration
@@ -37,7 +39,9 @@ def test_cohort_loads_twice_without_duplicates_and_evaluates_the_same(fhir: Fhir
     assert all(s.startswith("200") for s in second), sorted(set(second))
 
     for patient in patients:
-        record = read_patient_record(fhir, patient.patient_id, plan=None)
+        record = read_patient_record(
+            fhir, patient.patient_id, plan=None, setup=read_setup(fhir, rules_context(AS_OF))
+        )
         stored = {(r["resourceType"], r["id"]) for r in record.resources}
         local = {(r["resourceType"], r["id"]) for r in patient.resources}
         assert stored == local, patient.scenario

@@ -28,6 +28,18 @@ REDIRECT = "http://localhost/callback"
 CLIENT_ID = "ms-monitor"
 SIGNING_KEY = RSAKey.generate_key(2048, parameters={"kid": "web-test-1", "use": "sig"})
 PLAN_TYPES = ("CarePlan", "Task")
+#: The clinical types the fake serves, with the US Core search parameters it accepts.
+READ_SEARCH_PARAMS: dict[str, tuple[str, ...]] = {
+    "Patient": ("_id",),
+    "Condition": ("patient",),
+    "Observation": ("patient", "category", "code"),
+    "ImagingStudy": ("patient",),
+    "MedicationRequest": ("patient", "intent"),
+    "Medication": (),
+    "MedicationStatement": ("patient",),
+    "MedicationAdministration": ("patient",),
+    "DiagnosticReport": ("patient", "category"),
+}
 
 
 def outcome(text: str, code: str = "processing") -> dict[str, Any]:
@@ -46,8 +58,21 @@ def capability_statement(
     rest: dict[str, Any] = {
         "mode": "server",
         "interaction": [{"code": "batch"}, {"code": "transaction"}],
-        "resource": [{"type": t, "interaction": interactions} for t in PLAN_TYPES],
+        "resource": [
+            *({"type": t, "interaction": interactions} for t in PLAN_TYPES),
+            *(
+                {
+                    "type": t,
+                    "interaction": [{"code": "read"}, {"code": "search-type"}],
+                    "searchParam": [{"name": n} for n in params],
+                    "searchInclude": ["MedicationRequest:medication"],
+                }
+                for t, params in READ_SEARCH_PARAMS.items()
+            ),
+        ],
     }
+    for resource in rest["resource"][: len(PLAN_TYPES)]:
+        resource["searchParam"] = [{"name": "patient"}, {"name": "category"}]
     if oauth:
         rest["security"] = {
             "extension": [
