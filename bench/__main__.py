@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import cds, engine, extraction, launch, population
+from bench import cds, ehr_epic, engine, extraction, launch, population
 from bench.fhir_server import fhir_server
 
 
@@ -23,6 +23,11 @@ def main() -> None:
         print_table(
             f"Population run against HAPI (concurrency {population.CONCURRENCY})",
             population.run(fhir_base, population.sizes_from_env()),
+        )
+        print_table(
+            f"Epic-like server (sandbox --ehr epic, +{ehr_epic.LATENCY_SECONDS * 1000:.0f} ms "
+            "per request)",
+            ehr_epic.run(fhir_base),
         )
 
 

@@ -63,8 +63,10 @@ BATCH_REFUSED = frozenset({400, 403, 404, 405, 422, 501})
 SEARCH_REFUSED = frozenset({400, 403, 404, 422})
 #: Statuses of the plan searches that mean "you may not read CarePlan/Task": go on without them.
 PLAN_FORBIDDEN = frozenset({401, 403})
-#: Parallel GETs per read: a 250-requests-per-minute EHR sees at most this many at once.
-MAX_PARALLEL = 4
+#: Parallel GETs per read: one patient's searches (about ten) go out at once, so a launch waits
+#: for one round trip, and never more than this many at a time; a rate-limited EHR's 429 is
+#: retried after its ``Retry-After`` (smart_app.fhir.client).
+MAX_PARALLEL = 12
 #: Searches of our own plan (smart_app.fhir.search_plan.PlannedSearch.purpose).
 PLAN_PURPOSE = "plan"
 _COUNT_HINTS = {read.resource_type: read.count for read in ENGINE_READS}
