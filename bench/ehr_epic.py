@@ -128,7 +128,6 @@ def launch_rows(fhir_base: str, delayed: Delayed, patients: list[str]) -> list[t
     delayed.seconds = 0.0
     chain = 1 + max(pages)  # the searches are one round; next pages follow one another
     best = _median(plain) + chain * LATENCY_SECONDS
-    added = f"+{LATENCY_SECONDS * 1000:.0f} ms"
     return [
         ("FHIR requests per dashboard (median)", f"{_median(counts):.0f}"),
         ("critical path (dependent requests)", f"{chain}"),
