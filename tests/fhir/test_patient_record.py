@@ -31,11 +31,12 @@ PID = "p1"
 SUBJECT = {"reference": f"Patient/{PID}"}
 
 
-def statement() -> dict[str, Any]:
+def statement(*, task_search: bool = True) -> dict[str, Any]:
     def resource(rtype: str, *params: str) -> dict[str, Any]:
+        searchable = task_search or rtype != "Task"
         return {
             "type": rtype,
-            "interaction": [{"code": "read"}, {"code": "search-type"}],
+            "interaction": [{"code": "read"}, *([{"code": "search-type"}] if searchable else [])],
             "searchParam": [{"name": p} for p in params],
         }
 
@@ -86,6 +87,7 @@ OURS = {
         {"system": SYSTEMS.careplan, "value": careplan_identifier_value(f"Patient/{PID}")}
     ],
     "subject": SUBJECT,
+    "activity": [{"reference": {"reference": "Task/t-ours"}}],
 }
 FOREIGN_SAME_SYSTEM = {
     "resourceType": "CarePlan",
@@ -116,6 +118,8 @@ def answer(request: PreparedRequest) -> tuple[int, dict[str, str], str]:
         return 200, {}, json.dumps(searchset(OBSERVATION_2))
     if path == PID:
         return 200, {}, json.dumps({"resourceType": "Patient", "id": PID})
+    if path == OUR_TASK["id"]:
+        return 200, {}, json.dumps(OUR_TASK)
     if path == "Observation" and "category" in params:
         # Epic answers a search it will not run with 400 (and an HTML page from some proxies)
         return 400, {"Content-Type": "text/html"}, "<html><body>Bad Request</body></html>"
@@ -131,8 +135,8 @@ def answer(request: PreparedRequest) -> tuple[int, dict[str, str], str]:
     return 200, {}, json.dumps(found)
 
 
-def install(rsps: responses.RequestsMock) -> None:
-    rsps.get(f"{BASE}/metadata", json=statement())
+def install(rsps: responses.RequestsMock, *, task_search: bool = True) -> None:
+    rsps.get(f"{BASE}/metadata", json=statement(task_search=task_search))
     rsps.get(f"{BASE}/.well-known/smart-configuration", status=404)
     # Epic: no batch, answered 404 with an HTML page
     rsps.post(BASE, status=404, body="<html>Not Found</html>", content_type="text/html")
@@ -168,3 +172,16 @@ def test_only_our_exact_identifiers_are_our_plan() -> None:
     found = [OURS, FOREIGN_SAME_SYSTEM, FOREIGN_TASK, OUR_TASK, OURS]
     assert [r["id"] for r in our_plan(found, PID, SYSTEMS)] == ["cp-ours", "t-ours"]
     assert our_plan([OURS, OUR_TASK], "another-patient", SYSTEMS) == []
+
+
+def test_without_task_search_the_plan_is_what_our_careplan_references() -> None:
+    setup = ReadSetup(
+        engine=engine_reads(rules_context(date(2026, 11, 24))), profiles=ServerProfiles()
+    )
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        install(rsps, task_search=False)
+        record = read_patient_record(FhirClient(BASE, retries=0), PID, plan=SYSTEMS, setup=setup)
+        urls = [str(c.request.url) for c in rsps.calls]
+    assert not any("/Task?" in u for u in urls)
+    assert f"{BASE}/Task/t-ours" in urls
+    assert {r["id"] for r in record.existing_plan} == {"cp-ours", "t-ours"}
