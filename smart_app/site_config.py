@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from smart_app.domain.plan import CAREPLAN_CATEGORY
 from smart_app.errors import ConfigurationError
 
 #: The concepts a site may add codes for (docs/clinical-rules.md, "Site codes").
@@ -36,9 +37,8 @@ SITE_CONCEPTS = (
     "mfis",
     "sdmt",
 )
-US_CORE_CAREPLAN_ASSESS_PLAN = (
-    "http://hl7.org/fhir/us/core/CodeSystem/careplan-category|assess-plan"
-)
+#: The category ms-monitor writes its CarePlan with (smart_app.domain.plan), as a search token.
+US_CORE_CAREPLAN_ASSESS_PLAN = "|".join(CAREPLAN_CATEGORY)
 RADIOLOGY_LOINC = "http://loinc.org|LP29684-5"
 KEYS = frozenset({"codes", "observation_categories", "report_categories", "careplan_category"})
 

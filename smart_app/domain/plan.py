@@ -28,6 +28,9 @@ from smart_app.domain.results import Recommendation
 from smart_app.domain.terminology import default_terminology
 
 PLAN_DEFINITION_ID = "benign-ms-monitoring"
+#: The US Core CarePlan category our plan is filed and found under (searched by category: EHRs
+#: ignore ``identifier``); https://hl7.org/fhir/us/core/STU6.1/StructureDefinition-us-core-careplan.html
+CAREPLAN_CATEGORY = ("http://hl7.org/fhir/us/core/CodeSystem/careplan-category", "assess-plan")
 #: Profiles of fhir_profiles/ the written resources claim (meta.profile), under the canonical base.
 CAREPLAN_PROFILE_ID = "ms-monitoring-careplan"
 TASK_PROFILE_ID = "ms-monitoring-task"
@@ -192,6 +195,7 @@ def desired_careplan(
         ],
         "status": status,
         "intent": "plan",
+        "category": [{"coding": [{"system": CAREPLAN_CATEGORY[0], "code": CAREPLAN_CATEGORY[1]}]}],
         "title": "Benign MS monitoring",
         "subject": {"reference": report.patient},
         "instantiatesCanonical": [f"{base}/PlanDefinition/{PLAN_DEFINITION_ID}"],
