@@ -40,6 +40,10 @@ SITE_CONCEPTS = (
 #: The category ms-monitor writes its CarePlan with (smart_app.domain.plan), as a search token.
 US_CORE_CAREPLAN_ASSESS_PLAN = "|".join(CAREPLAN_CATEGORY)
 RADIOLOGY_LOINC = "http://loinc.org|LP29684-5"
+#: Radiology report categories searched at every site: US Core's LOINC ``LP29684-5``
+#: (https://hl7.org/fhir/us/core/STU6.1/ValueSet-us-core-diagnosticreport-category.html) and the
+#: HL7 v2 diagnostic service section ``RAD`` that many EHRs send instead.
+RADIOLOGY_CATEGORIES = (RADIOLOGY_LOINC, "http://terminology.hl7.org/CodeSystem/v2-0074|RAD")
 KEYS = frozenset({"codes", "observation_categories", "report_categories", "careplan_category"})
 
 
@@ -60,7 +64,7 @@ class SiteConfiguration:
 
     codes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     observation_categories: tuple[str, ...] = ()
-    report_categories: tuple[str, ...] = ()
+    report_categories: tuple[str, ...] = ()  # on top of RADIOLOGY_CATEGORIES
     careplan_category: str = US_CORE_CAREPLAN_ASSESS_PLAN
 
     @classmethod

@@ -4,7 +4,7 @@ US Core is what every certified US EHR must answer
 (https://hl7.org/fhir/us/core/STU6.1/CapabilityStatement-us-core-server.html): Observation by
 ``patient+category`` and ``patient+code`` (never ``patient`` alone: Epic answers 400),
 MedicationRequest by ``patient+intent`` with ``_include=MedicationRequest:medication``,
-DiagnosticReport by ``patient+category`` (radiology: LOINC ``LP29684-5``), CarePlan by
+DiagnosticReport by ``patient+category`` (radiology: LOINC ``LP29684-5``, v2 ``RAD``), CarePlan by
 ``patient+category``. ImagingStudy, MedicationAdministration, MedicationStatement and Task are read
 only where the server offers them. Our own CarePlan/Tasks are found by category and filtered
 client-side: servers may ignore ``identifier`` (Epic does), so it is never sent.
@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 
 from smart_app.domain.reads import clinical_types
 from smart_app.fhir.server_profile import ServerProfile, search_signature
-from smart_app.site_config import RADIOLOGY_LOINC, SiteConfiguration
+from smart_app.site_config import RADIOLOGY_CATEGORIES, SiteConfiguration
 
 MEDICATION_INCLUDE = "MedicationRequest:medication"
 MEDICATION_INTENTS = "order,plan"
@@ -166,7 +166,7 @@ def portable_searches(
         ):
             missing.append(_why(profile, "MedicationRequest", ["patient", "intent"]))
     if "DiagnosticReport" in wanted:
-        categories = _unique([RADIOLOGY_LOINC, *site.report_categories])
+        categories = _unique([*RADIOLOGY_CATEGORIES, *site.report_categories])
         if not add("DiagnosticReport", [("category", ",".join(categories))], "radiology"):
             missing.append(_why(profile, "DiagnosticReport", ["patient", "category"]))
     for rtype in PATIENT_ONLY_TYPES[1:]:

@@ -75,7 +75,10 @@ def test_every_vendor_gets_the_us_core_searches(name: str) -> None:
     assert "http://snomed.info/sct|273554001" in coded["code"].split(",")
     (orders,) = searches["MedicationRequest:medications"]
     assert orders["intent"] == "order,plan"
-    assert searches["DiagnosticReport:radiology"] == [{"category": "http://loinc.org|LP29684-5"}]
+    # US Core's LOINC radiology category, and HL7 v2 RAD (the cohort's and many EHRs' reports)
+    assert searches["DiagnosticReport:radiology"] == [
+        {"category": "http://loinc.org|LP29684-5,http://terminology.hl7.org/CodeSystem/v2-0074|RAD"}
+    ]
     (plan_search,) = searches["CarePlan:plan"]
     assert plan_search == {
         "category": "http://hl7.org/fhir/us/core/CodeSystem/careplan-category|assess-plan"
