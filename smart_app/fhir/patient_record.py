@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from smart_app.domain.reads import ENGINE_READS, PATIENT_TYPE
-from smart_app.errors import FhirError, FhirFatalError
+from smart_app.errors import FhirError, FhirFatalError, FhirTemporaryError
 from smart_app.fhir.client import FhirClient, ScopedTokenSource, bundle_resources, next_link
 from smart_app.fhir.outcome import operation_outcome_text
 from smart_app.fhir.own_plan import PlanSystems, our_plan, referenced_task_ids
@@ -107,9 +107,12 @@ class ReadSetup:
 
     def profile(self, client: FhirClient) -> ServerProfile:
         """The issuer's profile; a server whose statement cannot be read is assumed to be a
-        US Core server (its refusals then teach us the rest)."""
+        US Core server (its refusals then teach us the rest). A server that is down (timeout,
+        429/503 after the client's retries) fails the read at once: the caller retries."""
         try:
             return self.profiles.profile_for(client, self.granted)
+        except FhirTemporaryError:
+            raise
         except FhirError:
             return assumed_profile(
                 client.base_url, self.granted, self.profiles.refusals(client.base_url)
