@@ -19,18 +19,15 @@ filtered client-side (smart_app.fhir.own_plan); when they cannot be read the rec
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import parse_qsl
 
 from smart_app.domain.reads import ENGINE_READS, PATIENT_TYPE
 from smart_app.errors import FhirError, FhirFatalError, FhirTemporaryError
 from smart_app.fhir.client import FhirClient, ScopedTokenSource, bundle_resources, next_link
-from smart_app.fhir.outcome import operation_outcome_text
 from smart_app.fhir.own_plan import PlanSystems, our_plan, referenced_task_ids
+from smart_app.fhir.read_transport import MAX_PARALLEL, batch_or_parallel, parallel_gets
 from smart_app.fhir.search_plan import (
     EngineReads,
     PlannedSearch,
@@ -56,17 +53,10 @@ __all__ = [
     "read_plan_only",
 ]
 
-#: Statuses of the batch POST that mean "this server does not do batch for us": fall back.
-#: Epic answers 404 (HTML), Oracle Health 422, servers without batch 400/403/405/501.
-BATCH_REFUSED = frozenset({400, 403, 404, 405, 422, 501})
 #: Statuses of a search that mean "this server will not answer it": remembered, not fatal.
 SEARCH_REFUSED = frozenset({400, 403, 404, 422})
 #: Statuses of the plan searches that mean "you may not read CarePlan/Task": go on without them.
 PLAN_FORBIDDEN = frozenset({401, 403})
-#: Parallel GETs per read: one patient's searches (about ten) go out at once, so a launch waits
-#: for one round trip, and never more than this many at a time; a rate-limited EHR's 429 is
-#: retried after its ``Retry-After`` (smart_app.fhir.client).
-MAX_PARALLEL = 12
 #: Searches of our own plan (smart_app.fhir.search_plan.PlannedSearch.purpose).
 PLAN_PURPOSE = "plan"
 _COUNT_HINTS = {read.resource_type: read.count for read in ENGINE_READS}
@@ -105,15 +95,19 @@ class ReadSetup:
             profiles=profiles or SHARED_PROFILES,
         )
 
+    def refused_batch(self, client: FhirClient) -> Callable[[], None]:
+        """What to do when the server refuses batch: remember it for the issuer."""
+        return lambda: self.profiles.remember_refusal(client.base_url, BATCH)
+
     def profile(self, client: FhirClient) -> ServerProfile:
         """The issuer's profile; a server whose statement cannot be read is assumed to be a
-        US Core server (its refusals then teach us the rest). A server that is down (timeout,
-        429/503 after the client's retries) fails the read at once: the caller retries."""
+        US Core server (its refusals then teach us the rest). A server that answers 429/503
+        (after the client's retries) fails the read at once: the caller retries."""
         try:
             return self.profiles.profile_for(client, self.granted)
-        except FhirTemporaryError:
-            raise
-        except FhirError:
+        except FhirError as error:
+            if isinstance(error, FhirTemporaryError) and error.status is not None:
+                raise  # 429/503 after the client's retries: the server is busy or down
             return assumed_profile(
                 client.base_url, self.granted, self.profiles.refusals(client.base_url)
             )
@@ -177,7 +171,13 @@ def read_patient_record(
     clinical = [s for s in searches.searches if s.purpose != PLAN_PURPOSE]
     plan_reads = [s for s in searches.searches if s.purpose == PLAN_PURPOSE] if plan else []
     urls = [f"{PATIENT_TYPE}/{patient_id}", *(_url(s, patient_id) for s in clinical + plan_reads)]
-    answers, batched = _batch_or_parallel(client, urls, searches.batch, setup, max_workers)
+    answers, batched = batch_or_parallel(
+        client,
+        urls,
+        use_batch=searches.batch,
+        on_refused=setup.refused_batch(client),
+        max_workers=max_workers,
+    )
     patient = answers[0]
     if isinstance(patient, FhirError):
         raise patient
@@ -224,7 +224,9 @@ def read_plan_only(
     if not reads:
         raise FhirFatalError(f"this server offers no CarePlan search for Patient/{patient_id}")
     urls = [_url(s, patient_id) for s in reads]
-    answers, _ = _batch_or_parallel(client, urls, searches.batch, setup, len(urls))
+    answers, _ = batch_or_parallel(
+        client, urls, use_batch=searches.batch, on_refused=setup.refused_batch(client)
+    )
     existing, readable = _own_plan(client, patient_id, plan, reads, answers, setup)
     if not readable:
         raise FhirFatalError(
@@ -298,79 +300,8 @@ def _own_plan(
 
 def _read_tasks(client: FhirClient, ids: Iterable[str]) -> list[dict[str, Any]]:
     urls = [f"Task/{rid}" for rid in ids]
-    answers = _parallel(client, urls, MAX_PARALLEL) if urls else []
+    answers = parallel_gets(client, urls) if urls else []
     return [a for a in answers if not isinstance(a, FhirError)]
-
-
-def _batch_or_parallel(
-    client: FhirClient,
-    urls: Sequence[str],
-    use_batch: bool,
-    setup: ReadSetup,
-    max_workers: int,
-) -> tuple[list[dict[str, Any] | FhirError], bool]:
-    """The answers in ``urls`` order, and whether they came in one batch."""
-    if use_batch:
-        try:
-            return _batch(client, urls), True
-        except FhirFatalError as exc:
-            if exc.status not in BATCH_REFUSED:
-                raise
-            setup.profiles.remember_refusal(client.base_url, BATCH)
-    return _parallel(client, urls, max_workers), False
-
-
-def _batch(client: FhirClient, urls: Sequence[str]) -> list[dict[str, Any] | FhirError]:
-    """One batch Bundle; each failed entry becomes a :class:`FhirFatalError` in its place."""
-    bundle = {
-        "resourceType": "Bundle",
-        "type": "batch",
-        "entry": [{"request": {"method": "GET", "url": url}} for url in urls],
-    }
-    # transaction() POSTs a Bundle to the base: the same interaction serves batch and transaction
-    response = client.transaction(bundle)
-    entries = response.get("entry") or []
-    if len(entries) != len(urls):
-        raise FhirFatalError(f"batch entry count: {len(entries)} answers for {len(urls)} requests")
-    answers: list[dict[str, Any] | FhirError] = []
-    for url, entry in zip(urls, entries, strict=True):
-        reply = entry.get("response") or {}
-        status = str(reply.get("status", ""))
-        resource = entry.get("resource") or {}
-        if status.startswith("2") and isinstance(resource, dict) and resource:
-            answers.append(resource)
-            continue
-        outcome = reply.get("outcome") or resource
-        code = status.split(" ", 1)[0]
-        answers.append(
-            FhirFatalError(
-                f"batch entry GET {url.split('?', 1)[0]} failed with {status or 'no status'}",
-                status=int(code) if code.isdigit() else None,
-                outcome=operation_outcome_text(json.dumps(outcome)),
-            )
-        )
-    return answers
-
-
-def _parallel(
-    client: FhirClient, urls: Sequence[str], max_workers: int
-) -> list[dict[str, Any] | FhirError]:
-    """The GETs as separate requests on a small, bounded thread pool (answers in ``urls`` order);
-    a 429 is retried by the client after its ``Retry-After``."""
-
-    def fetch(url: str) -> dict[str, Any] | FhirError:
-        path, _, query = url.partition("?")
-        try:
-            if not query:
-                resource_type, _, resource_id = path.partition("/")
-                return client.read(resource_type, resource_id)
-            return next(client.search_pages(path, parse_qsl(query, keep_blank_values=True)))
-        except FhirError as exc:
-            return exc
-
-    workers = max(1, min(max_workers, MAX_PARALLEL, len(urls)))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(fetch, urls))
 
 
 def _all_pages(client: FhirClient, first: dict[str, Any]) -> list[dict[str, Any]]:
