@@ -7,8 +7,9 @@ The sandbox behaves as Epic (``--ehr epic``) in front of HAPI, behind a small de
   wall time, and wall time against its best possible time, the same dashboard with no added
   latency plus the critical path (the longest chain of dependent requests: the searches, which
   are independent, and any next pages after them) times the latency. Target <= 1.3.
-* a population run (``ms-monitor run``'s service, dry run: Epic stores no app's plan) against a
-  raw replay of the very requests it sent, at the same concurrency. Target >= 0.9.
+* a population run (``ms-monitor run --patient ...``'s service, dry run: Epic stores no app's
+  plan) against a raw replay of the very requests it sent, at the same concurrency.
+  Target >= 0.9.
 
 Backend Services tokens from the sandbox's test-only key; synthetic patients only.
 """
@@ -143,13 +144,14 @@ def launch_rows(fhir_base: str, delayed: Delayed, patients: list[str]) -> list[t
     ]
 
 
-def population_rows(fhir_base: str, delayed: Delayed, group_id: str) -> list[tuple[str, str]]:
+def population_rows(fhir_base: str, delayed: Delayed, members: list[str]) -> list[tuple[str, str]]:
+    """``ms-monitor run --patient ...`` (the emulated Epic serves no Group read)."""
     client = backend_client(fhir_base)
     context = rules_context(date.today())
     delayed.seconds = LATENCY_SECONDS
     run_searched(
         client,
-        patients=group_member_ids(client, group_id)[:3],
+        patients=members[:3],
         group_id=None,
         context=context,
         dry_run=True,
@@ -160,8 +162,8 @@ def population_rows(fhir_base: str, delayed: Delayed, group_id: str) -> list[tup
         started = time.perf_counter()
         summary = run_searched(
             client,
-            patients=(),
-            group_id=group_id,
+            patients=members,
+            group_id=None,
             context=context,
             dry_run=True,
             concurrency=CONCURRENCY,
@@ -205,5 +207,5 @@ def run(hapi: str, patients: int = 40) -> list[tuple[str, str]]:
     members = group_member_ids(setup_client, group_id)
     with epic_sandbox(hapi) as (fhir_base, delayed):
         rows = launch_rows(fhir_base, delayed, members[:10])
-        rows += population_rows(fhir_base, delayed, group_id)
+        rows += population_rows(fhir_base, delayed, members)
     return rows
