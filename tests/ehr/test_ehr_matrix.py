@@ -1,8 +1,9 @@
 """Every path reads every emulated EHR through the one reader, and evaluates as on plain HAPI.
 
 Real HAPI (the session's), the sandbox in front of it behaving as each vendor (started once per
-profile), real Redis, real HTTP. Per profile: a launch (the service a dashboard calls, with the
-launch's SMART token and the registration's site configuration), ``ms-monitor run --dry-run``
+profile), real Redis, real HTTP. Per profile: an EHR launch through the app (Flask test client:
+/launch, the sandbox's authorize, /callback, the dashboard page), the launch's service with the
+launch's SMART token and the registration's site configuration, ``ms-monitor run --dry-run``
 (the CLI, Backend Services), a population patient through the same service, a queue job (RQ
 worker) and a CDS call without prefetch (the Flask app). The classification and recommendation
 codes are those of plain HAPI, except where the vendor truly lacks the data (Oracle Health
@@ -13,6 +14,7 @@ fails.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import uuid
 from collections.abc import Iterator
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
@@ -51,6 +54,7 @@ from tests.ehr.test_server_profile_sandbox import StaticToken
 from tests.jobs.test_backend_sandbox import backend_key
 from tests.jobs.test_batch_refused_hapi import AUDITED_SCOPES, backend_token
 from tests.jobs.test_events_hapi import load_fresh_patient
+from tests.sandbox.sandbox_helpers import new_launch
 
 pytestmark = pytest.mark.integration
 
@@ -268,4 +272,54 @@ def test_queue_job_reads_each_ehr(
         assert sandbox.ehr != "hapi", latest.exc_string
     else:
         assert latest.return_value is not None
+    assert sandbox.state.foreign_writes == []
+
+
+APP_BASE = "http://127.0.0.1:5000"  # the app base the sandbox's public client redirects to
+
+
+def test_ehr_launch_through_the_app_shows_the_same_dashboard(
+    sandbox: Sandbox,
+    tmp_path: Path,
+    cohort_ids: list[str],
+    on_hapi: dict[str, PatientReport],
+) -> None:
+    """EHR launch: the sandbox's launch id, the app's /launch, the sandbox's authorize, the app's
+    /callback (discovery and token exchange over real HTTP), then the dashboard."""
+    entry: dict[str, Any] = {
+        "iss": sandbox.fhir,
+        "client_id": "ms-monitor-public",
+        "auth_method": "none",
+        "redirect_uri": f"{APP_BASE}/callback",
+    }
+    if sandbox.ehr in SITES:
+        entry["site"] = example_entry(SITES[sandbox.ehr])["site"]
+    issuers = tmp_path / "issuers.json"
+    issuers.write_text(json.dumps([entry]))
+    settings = Settings(issuers_file=issuers, cookie_secure=False, secret_key="matrix-test-only")
+    app = create_app(settings, today=lambda: TODAY).test_client()
+    ehr = sandbox.app.test_client()
+    for pid in cohort_ids[:3]:
+        launch = new_launch(sandbox.state, pid)
+        started = app.get(
+            "/launch", query_string={"iss": sandbox.fhir, "launch": launch}, base_url=APP_BASE
+        )
+        assert started.status_code == 302, started.get_data(as_text=True)
+        authorize = urlsplit(started.headers["Location"])
+        approved = ehr.get(authorize.path, query_string=authorize.query)
+        assert approved.status_code == 302, approved.get_data(as_text=True)
+        back = urlsplit(approved.headers["Location"])
+        assert f"{back.scheme}://{back.netloc}{back.path}" == f"{APP_BASE}/callback"
+        done = app.get("/callback", query_string=back.query, base_url=APP_BASE)
+        assert done.status_code == 303, done.get_data(as_text=True)
+        page = app.get(done.headers["Location"], base_url=APP_BASE)
+        assert page.status_code == 200, (sandbox.ehr, page.get_data(as_text=True)[:500])
+        html = page.get_data(as_text=True)
+        status = re.search(r'data-status="([^"]*)"', html)
+        assert status is not None
+        shown = (status.group(1), tuple(sorted(set(re.findall(r'data-code="([^"]*)"', html)))))
+        expected = codes(on_hapi[pid])
+        if sandbox.ehr != "oracle":  # Oracle lacks EDSS: the launch test checks its data issue
+            assert shown == (expected[0], tuple(sorted(set(expected[1])))), (sandbox.ehr, pid)
+        assert 'data-testid="read-summary"' in html
     assert sandbox.state.foreign_writes == []
