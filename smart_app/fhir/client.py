@@ -99,7 +99,9 @@ class FhirClient:
         # Writes that are not idempotent (an EHR note: no conditional create) are never re-sent
         # after the request left: only a refused connection is retried on this session.
         self._once_session = requests.Session()
-        once = HTTPAdapter(max_retries=Retry(total=retries, connect=retries, read=0, status=0, other=0))
+        once = HTTPAdapter(
+            max_retries=Retry(total=retries, connect=retries, read=0, status=0, other=0)
+        )
         self._once_session.mount("http://", once)
         self._once_session.mount("https://", once)
         self.request_count = 0

@@ -56,3 +56,14 @@ def unattended_client(fhir_base: str, *, auth: str, settings: Settings) -> FhirC
         timeout_seconds=settings.http_timeout_seconds,
         retries=settings.http_retries,
     )
+
+
+def plan_store_client(settings: Settings) -> FhirClient | None:
+    """ms-monitor's own plan store (``MS_MONITOR_PLAN_STORE_URL``), None when not configured."""
+    if not settings.plan_store_url:
+        return None
+    return FhirClient(
+        settings.plan_store_url,
+        timeout_seconds=settings.http_timeout_seconds,
+        retries=settings.http_retries,
+    )

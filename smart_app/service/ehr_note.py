@@ -184,7 +184,9 @@ class NoteWriter:
         entry = self._ledger.commit(entry, location=location, etag=etag)
         return NoteResult(status, key, location, self._provenance(entry, provenance, link))
 
-    def _create(self, note: dict[str, Any], patient_id: str, key: str) -> tuple[str, str, str] | None:
+    def _create(
+        self, note: dict[str, Any], patient_id: str, key: str
+    ) -> tuple[str, str, str] | None:
         """POST the note; after a timeout read the EHR, and retry once only if it is not there."""
         for attempt in range(2):
             try:
@@ -219,9 +221,7 @@ class NoteWriter:
                 return f"Provenance/{resource.get('id')}"
         return ""
 
-    def _provenance(
-        self, note: LedgerEntry, provenance: dict[str, Any] | None, link: str
-    ) -> str:
+    def _provenance(self, note: LedgerEntry, provenance: dict[str, Any] | None, link: str) -> str:
         """A single-target Provenance of the note, once (its own ledger key; a pending key
         searches the EHR for a Provenance of the note before writing)."""
         if provenance is None or not note.location:

@@ -96,9 +96,7 @@ def with_provenance(
     if not targets:
         return bundle
     who = author_who(fhir_user, issuer=issuer, resolves=user_resolves)
-    provenance = provenance_resource(
-        targets, who=who, user=bool(fhir_user), recorded=recorded
-    )
+    provenance = provenance_resource(targets, who=who, user=bool(fhir_user), recorded=recorded)
     entry = {
         "fullUrl": f"urn:uuid:{uuid.uuid4()}",
         "resource": provenance,

@@ -131,9 +131,7 @@ class WriteLedger:
             ext.append({"url": f"{self._ext}-etag", "valueString": etag})
         return ext
 
-    def _resource(
-        self, entry: LedgerEntry, state: str, location: str, etag: str
-    ) -> dict[str, Any]:
+    def _resource(self, entry: LedgerEntry, state: str, location: str, etag: str) -> dict[str, Any]:
         current = self._store.read("Basic", entry.entry_id)
         current.pop("meta", None)
         current.pop("text", None)
