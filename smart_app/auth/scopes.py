@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from smart_app.domain.reads import AUDIT_TYPES, PLAN_TYPES, read_types
+from smart_app.domain.reads import AUDIT_TYPES, NOTE_TYPES, PLAN_TYPES, read_types
 
 #: What the engine reads and what ms-monitor writes (smart_app.domain.reads).
 READ_RESOURCES: tuple[str, ...] = read_types()
 WRITE_RESOURCES: tuple[str, ...] = PLAN_TYPES
 #: Create-only: the Provenance that records who wrote the plan (product.md, Security).
 AUDIT_RESOURCES: tuple[str, ...] = AUDIT_TYPES
+#: Create and search: the EHR note with the plan (searched before any retry of its create).
+NOTE_RESOURCES: tuple[str, ...] = NOTE_TYPES
 IDENTITY_SCOPES: tuple[str, ...] = ("openid", "fhirUser")
 EHR_LAUNCH_SCOPE = "launch"
 STANDALONE_PATIENT_SCOPE = "launch/patient"
@@ -28,11 +30,19 @@ _V1_PERMISSIONS = {"read": frozenset("rs"), "write": frozenset("cud"), "*": froz
 
 def resource_scopes(*, v2: bool) -> tuple[str, ...]:
     """Patient-level read scopes for the engine's inputs, write scopes for our own plan."""
+    return tuple(f"patient/{scope}" for scope in resource_permissions(v2=v2))
+
+
+def resource_permissions(*, v2: bool) -> tuple[str, ...]:
+    """``Type.permission`` for every resource the app uses (a launch prefixes ``patient/``,
+    Backend Services ``system/``)."""
     read, write, create = (".rs", ".cu", ".c") if v2 else (".read", ".write", ".write")
+    notes = (".crs",) if v2 else (".read", ".write")
     return (
-        tuple(f"patient/{r}{read}" for r in READ_RESOURCES)
-        + tuple(f"patient/{r}{write}" for r in WRITE_RESOURCES)
-        + tuple(f"patient/{r}{create}" for r in AUDIT_RESOURCES)
+        tuple(f"{r}{read}" for r in READ_RESOURCES)
+        + tuple(f"{r}{write}" for r in WRITE_RESOURCES)
+        + tuple(f"{r}{create}" for r in AUDIT_RESOURCES)
+        + tuple(f"{r}{n}" for r in NOTE_RESOURCES for n in notes)
     )
 
 

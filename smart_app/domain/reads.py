@@ -46,6 +46,9 @@ ENGINE_READS: tuple[PatientSearch, ...] = (
 PLAN_TYPES: tuple[str, ...] = ("CarePlan", "Task")
 #: Created with every plan write, never read: who wrote what (https://hl7.org/fhir/R4/provenance.html).
 AUDIT_TYPES: tuple[str, ...] = ("Provenance",)
+#: Where the EHR refuses the plan: the clinical note with the plan, created once per plan change
+#: and searched for before any retry (no EHR offers conditional create).
+NOTE_TYPES: tuple[str, ...] = ("DocumentReference",)
 
 
 def clinical_types() -> tuple[str, ...]:

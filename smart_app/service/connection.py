@@ -42,6 +42,7 @@ def backend_token_source(fhir_base: str, settings: Settings) -> BackendTokenSour
         signing_key=key,
         scopes=settings.backend_scopes,
         timeout_seconds=settings.http_timeout_seconds,
+        notes=bool(settings.plan_store_url),
     )
 
 

@@ -8,13 +8,16 @@ the same way on the page and in the run summary.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from smart_app.domain.reads import PLAN_TYPES
 from smart_app.errors import FhirError, FhirFatalError
 from smart_app.fhir import FhirClient
 from smart_app.fhir.client import ScopedTokenSource
+from smart_app.fhir.patient_record import read_planned_record
+from smart_app.fhir.search_plan import engine_reads_from_terminology, portable_searches
 from smart_app.fhir.server_profile import ServerProfile, ServerProfiles
 from smart_app.service.context import EvaluationContext
 from smart_app.service.ehr_note import NoteResult, NoteWriter
@@ -37,6 +40,7 @@ from smart_app.service.plan_store import (
 from smart_app.service.plan_targets import EHR, PLAN_STORE, PlanTargets, decide_targets
 from smart_app.service.provenance import author_who, provenance_resource
 from smart_app.service.write_ledger import WriteLedger
+from smart_app.site_config import SiteConfiguration
 
 PLAN_STORE_NAME = "ms-monitor's plan store"
 #: Server profiles per issuer, for the whole process (cached for their TTL).
@@ -51,6 +55,7 @@ class PlanHome:
     profile: ServerProfile
     store: FhirClient | None
     targets: PlanTargets
+    site: SiteConfiguration = field(default_factory=SiteConfiguration)
 
     @property
     def issuer(self) -> str:
@@ -138,10 +143,15 @@ def assess_for(
         return assess_patient(
             home.ehr, patient_id, context, read_plan=read_plan, validate=validate
         ), None
-    assessed = assess_patient(home.ehr, patient_id, context, read_plan=False, validate=False)
+    search_plan = portable_searches(
+        home.profile, home.site, engine_reads_from_terminology(context.terminology)
+    )
+    urls = [s.url(patient_id) for s in search_plan.searches if s.resource_type not in PLAN_TYPES]
+    read = read_planned_record(home.ehr, patient_id, urls, batch=search_plan.batch)
+    unique = {f"{r.get('resourceType')}/{r.get('id')}": r for r in read.resources}
     link = link_patient(home.store, home.issuer, patient_id)
     existing = read_stored_plan(home.store, link, plan_systems(context))
-    record = replace(assessed.record, existing_plan=tuple(existing), plan_readable=True)
+    record = replace(read, resources=tuple(unique.values()), existing_plan=tuple(existing))
     evaluation = evaluate(record.resources, existing, context, validate=validate)
     return Assessment(record, evaluation), link
 
