@@ -142,10 +142,16 @@ def read_planned_record(
     out: a data issue, never a failed read. (The write side's hook until the one reader runs
     the portable plan on every path, issue 10.)"""
     all_urls = [f"{PATIENT_TYPE}/{patient_id}", *urls]
+    answers: list[dict[str, Any] | FhirError] | None = None
     if batch:
-        answers, batched = _batch_or_parallel(client, all_urls, max_workers=max_workers)
-    else:
-        answers, batched = _parallel(client, all_urls, max_workers), False
+        try:  # Epic answers a batch with an HTML 404, Oracle Health with 422
+            answers = _batch(client, all_urls)
+        except FhirFatalError as exc:
+            if exc.status not in BATCH_REFUSED | {404, 422}:
+                raise
+    batched = answers is not None
+    if answers is None:
+        answers = _parallel(client, all_urls, max_workers)
     patient = answers[0]
     if isinstance(patient, FhirError):
         raise patient

@@ -15,7 +15,7 @@ import requests
 from click.testing import CliRunner, Result
 
 from smart_app.cli import main
-from tests.ehr.ehr_helpers import write_chart
+from tests.ehr.ehr_helpers import MSOBS, SNOMED, write_chart
 from tests.writeback.writeback_helpers import (
     RunningEhr,
     ehr_notes,
@@ -61,8 +61,8 @@ def summary(result: Result) -> dict[str, str]:
     return rows
 
 
-def add_edss(fhir_base_url: str, patient: str, value: float, day: str) -> None:
-    """A new EDSS in the chart (the record changed)."""
+def add_jcv_result(fhir_base_url: str, patient: str, day: str) -> None:
+    """A new JCV antibody result in the chart (the record changed; every vendor serves labs)."""
     observation = {
         "resourceType": "Observation",
         "status": "final",
@@ -71,15 +71,15 @@ def add_edss(fhir_base_url: str, patient: str, value: float, day: str) -> None:
                 "coding": [
                     {
                         "system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                        "code": "exam",
+                        "code": "laboratory",
                     }
                 ]
             }
         ],
-        "code": {"coding": [{"system": "http://snomed.info/sct", "code": "273554001"}]},
+        "code": {"coding": [{"system": MSOBS, "code": "jcv-antibody"}]},
         "subject": {"reference": f"Patient/{patient}"},
         "effectiveDateTime": day,
-        "valueQuantity": {"value": value},
+        "valueCodeableConcept": {"coding": [{"system": SNOMED, "code": "260385009"}]},
     }
     answer = requests.post(
         f"{fhir_base_url}/Observation",
@@ -119,7 +119,7 @@ def test_run_on_an_ehr_that_refuses_the_plan_keeps_it_in_the_store_with_one_note
         assert store_snapshot(plan_store_url, link) == kept  # 0 new resources, 0 new versions
         assert len(ehr_notes(fhir_base_url, patient)) == 1  # 0 new notes
 
-        add_edss(fhir_base_url, patient, 4.5, "2026-06-01")
+        add_jcv_result(fhir_base_url, patient, "2026-09-01")
         third = run(ehr, patient, env)
         assert summary(third)["EHR notes written"] == "1"
         assert len(ehr_notes(fhir_base_url, patient)) == 2  # one new note for the change

@@ -98,8 +98,10 @@ def store_snapshot(plan_store_url: str, link: str) -> dict[str, str]:
         ("CarePlan", "patient"),
         ("Task", "patient"),
         ("Basic", "subject"),
-        ("Provenance", "patient"),
     ):
         for r in search_all(plan_store_url, rtype, {param: f"Patient/{link}"}):
             kept[f"{rtype}/{r['id']}"] = r["meta"]["versionId"]
+    targets = ",".join(ref for ref in kept if ref.startswith(("CarePlan/", "Task/")))
+    for r in search_all(plan_store_url, "Provenance", {"target": targets}) if targets else []:
+        kept[f"Provenance/{r['id']}"] = r["meta"]["versionId"]
     return kept
