@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from smart_app.domain import PatientReport
 from smart_app.domain.reads import PLAN_TYPES
 from smart_app.errors import FhirError, FhirFatalError
 from smart_app.fhir import FhirClient
@@ -20,7 +21,7 @@ from smart_app.fhir.patient_record import read_planned_record
 from smart_app.fhir.search_plan import engine_reads_from_terminology, portable_searches
 from smart_app.fhir.server_profile import ServerProfile, ServerProfiles
 from smart_app.service.context import EvaluationContext
-from smart_app.service.ehr_note import NoteResult, NoteWriter
+from smart_app.service.ehr_note import NoteResult, NoteWriter, note_key
 from smart_app.service.engine import Evaluation, evaluate
 from smart_app.service.patient_plan import (
     Assessment,
@@ -68,10 +69,12 @@ def plan_home(
     granted: Iterable[str] | None,
     store: FhirClient | None,
     profiles: ServerProfiles = PROFILES,
+    site: SiteConfiguration | None = None,
 ) -> PlanHome:
     """The targets for this EHR and grant (``granted`` None: an open server)."""
     profile = profiles.profile_for(ehr, granted)
-    return PlanHome(ehr, profile, store, decide_targets(profile, plan_store=store is not None))
+    targets = decide_targets(profile, plan_store=store is not None)
+    return PlanHome(ehr, profile, store, targets, site or SiteConfiguration())
 
 
 def unattended_home(ehr: FhirClient, store: FhirClient | None) -> PlanHome:
@@ -223,6 +226,17 @@ def deliver(
         note,
         store_patient=link.reference if link is not None else "",
     )
+
+
+def note_due(
+    home: PlanHome, report: PatientReport, patient_id: str, context: EvaluationContext
+) -> bool:
+    """This plan state's note is not (known to be) in the EHR yet: one ledger read."""
+    if home.store is None:
+        return False
+    key = note_key(home.issuer, patient_id, report)
+    entry = WriteLedger(home.store, context.canonical_base).find(key)
+    return entry is None or not entry.committed
 
 
 def user_resolves(client: FhirClient, fhir_user: str | None) -> bool:
