@@ -27,7 +27,14 @@ from smart_app.service.patient_plan import (
     audit_allowed,
     write_plan,
 )
-from smart_app.service.plan_delivery import Delivery, PlanHome, assess_for, deliver, note_due
+from smart_app.service.plan_delivery import (
+    Delivery,
+    PlanHome,
+    assess_for,
+    deliver,
+    note_due,
+    user_resolves,
+)
 from smart_app.service.plan_store import PatientLink
 from smart_app.service.plan_targets import DOWNLOAD, EHR, PLAN_STORE, PlanTargets
 
@@ -210,11 +217,22 @@ def write_dashboard_plan(
     open_server: bool,
     launch_id: str,
 ) -> WriteOutcome:
-    """Write the launch's plan as ``fhir_user``, with Provenance when the token may create it."""
+    """Write the launch's plan as ``fhir_user``, with Provenance when the token may create it.
+
+    The Provenance's agent is the ``fhirUser`` reference only where it resolves on this server
+    (else an identifier: a dangling reference would sink the whole transaction, HAPI-1094).
+    """
     return write_plan(
         client,
         Evaluation(dashboard.timeline, dashboard.report, dashboard.changes),
         author=fhir_user,
         audit=audit_allowed(granted, open_server=open_server),
         label=f"launch:{launch_id}",
+        issuer=client.base_url,
+        user_resolves=user_resolves(client, fhir_user),
     )
+
+
+def landed_in_ehr(dashboard: Dashboard, outcome: WriteOutcome) -> tuple[str, ...]:
+    """What the page reports after a write to the EHR itself."""
+    return Delivery(dashboard.targets.names, EHR, outcome, None).landed()

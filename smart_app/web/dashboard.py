@@ -32,6 +32,7 @@ from smart_app.fhir import FhirClient
 from smart_app.service.launch import (
     PLAN_RESOURCES,
     Dashboard,
+    landed_in_ehr,
     load_dashboard,
     write_dashboard_plan,
     write_dashboard_targets,
@@ -157,7 +158,11 @@ def write(launch_id: str) -> Any:
                 open_server=record.open_server,
                 launch_id=launch_id,
             )
-            result = {**outcome.to_dict(), "targets": list(data.targets.names), "landed": []}
+            result = {
+                **outcome.to_dict(),
+                "targets": list(data.targets.names),
+                "landed": list(landed_in_ehr(data, outcome)),
+            }
     except FhirError as exc:
         if exc.status not in WRITE_REFUSED:
             raise

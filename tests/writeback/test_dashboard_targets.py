@@ -1,0 +1,170 @@
+"""Write from the dashboard through a real EHR launch (the sandbox as Epic, Oracle Health, HAPI).
+
+The sandbox is a real HTTP server in front of HAPI; the app is the Flask test client, launched as
+the EHR launches it (``/launch`` -> the sandbox's ``/authorize`` -> ``/callback``). The page says
+where the plan goes before the write and what landed where after it; both are checked against
+the EHR's database and ms-monitor's plan store.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from flask.testing import FlaskClient
+
+from launch.sandbox.state import LaunchContext
+from smart_app import create_app
+from smart_app.settings import Settings
+from tests.ehr.ehr_helpers import write_chart
+from tests.web.web_flow import csrf_token
+from tests.writeback.writeback_helpers import (
+    RunningEhr,
+    ehr_notes,
+    our_plan_in,
+    running_ehr,
+    store_link,
+    store_snapshot,
+)
+
+pytestmark = pytest.mark.integration
+
+APP_BASE = "http://127.0.0.1:5000"
+CLINICIAN = "Practitioner/sandbox-neurologist"
+
+
+def app_for(ehr: RunningEhr, tmp_path: Path, plan_store_url: str | None) -> FlaskClient:
+    issuers = tmp_path / "issuers.json"
+    issuers.write_text(
+        json.dumps(
+            [
+                {
+                    "iss": ehr.fhir,
+                    "client_id": "ms-monitor-public",
+                    "auth_method": "none",
+                    "redirect_uri": f"{APP_BASE}/callback",
+                    "offline_access": True,
+                }
+            ]
+        )
+    )
+    settings = Settings(
+        issuers_file=issuers,
+        cookie_secure=False,
+        secret_key="writeback-test-only",
+        plan_store_url=plan_store_url,
+    )
+    app = create_app(settings)
+    app.config["SERVER_NAME"] = "127.0.0.1:5000"
+    return app.test_client()
+
+
+def launch(browser: FlaskClient, ehr: RunningEhr, patient: str) -> str:
+    """An EHR launch of ``patient`` as the sandbox's clinician; the dashboard's path."""
+    launch_id = ehr.state.new_launch(LaunchContext(patient=patient, fhir_user=CLINICIAN))
+    started = browser.get("/launch", query_string={"iss": ehr.fhir, "launch": launch_id})
+    assert started.status_code == 302, started.get_data(as_text=True)
+    authorized = requests.get(started.headers["Location"], allow_redirects=False, timeout=30)
+    assert authorized.status_code == 302, authorized.text
+    callback = urlsplit(authorized.headers["Location"])
+    landed = browser.get(callback.path, query_string=callback.query)
+    assert landed.status_code in (302, 303), landed.get_data(as_text=True)
+    return urlsplit(landed.headers["Location"]).path
+
+
+def write(browser: FlaskClient, dashboard: str) -> str:
+    page = browser.get(dashboard).get_data(as_text=True)
+    answer = browser.post(
+        f"{dashboard}/write",
+        data={"csrf_token": csrf_token(page)},
+        headers={"Origin": f"http://{APP_BASE.split('//')[1]}"},
+    )
+    assert answer.status_code == 303, answer.get_data(as_text=True)
+    return browser.get(dashboard).get_data(as_text=True)
+
+
+def targets_of(html: str) -> str:
+    found = re.search(r'data-targets="([^"]*)"', html)
+    assert found, html
+    return found.group(1)
+
+
+def landed(html: str) -> list[str]:
+    block = re.search(r'<ul id="write-landed"[^>]*>(.*?)</ul>', html, re.S)
+    assert block, html
+    return re.findall(r"<li>(.*?)</li>", block.group(1), re.S)
+
+
+@pytest.fixture
+def patient(fhir_base_url: str) -> str:
+    return write_chart(fhir_base_url)
+
+
+@pytest.fixture(params=["epic", "oracle"])
+def vendor(request: pytest.FixtureRequest, fhir_base_url: str) -> Iterator[RunningEhr]:
+    with running_ehr(fhir_base_url, request.param, APP_BASE) as ehr:
+        yield ehr
+
+
+def test_dashboard_on_a_vendor_ehr_writes_to_the_store_and_one_note(
+    vendor: RunningEhr, patient: str, fhir_base_url: str, plan_store_url: str, tmp_path: Path
+) -> None:
+    browser = app_for(vendor, tmp_path, plan_store_url)
+    dashboard = launch(browser, vendor, patient)
+    before = browser.get(dashboard).get_data(as_text=True)
+    assert targets_of(before) == "plan-store ehr-note"
+    assert "kept in ms-monitor&#39;s plan store" in before
+
+    after = write(browser, dashboard)
+    lines = landed(after)
+    assert any(line.startswith("Plan written to ms-monitor&#39;s plan store") for line in lines)
+    assert any(line.startswith("Clinical note written to the EHR") for line in lines)
+    link = store_link(plan_store_url, vendor.fhir, patient)
+    kept = store_snapshot(plan_store_url, link)
+    assert any(ref.startswith("CarePlan/") for ref in kept)
+    assert our_plan_in(fhir_base_url, patient) == []
+    assert len(ehr_notes(fhir_base_url, patient)) == 1
+    # the store's Provenance: the clinician as an identifier (not on the store), never a
+    # dangling reference that would sink the transaction (HAPI-1094)
+    provenance = requests.get(
+        f"{plan_store_url}/Provenance", params={"target": next(iter(kept))}, timeout=30
+    ).json()["entry"][0]["resource"]
+    author = provenance["agent"][0]["who"]
+    assert "reference" not in author
+    assert author["identifier"] == {"system": vendor.fhir, "value": f"{vendor.fhir}/{CLINICIAN}"}
+
+    # a second launch of the same patient: nothing to write, nothing written
+    again = launch(browser, vendor, patient)
+    page = browser.get(again).get_data(as_text=True)
+    assert 'id="write-button"' not in page
+    assert store_snapshot(plan_store_url, link) == kept
+    assert len(ehr_notes(fhir_base_url, patient)) == 1
+    assert vendor.state.foreign_writes == []
+
+
+def test_dashboard_on_hapi_writes_into_the_ehr_with_a_provenance_that_resolves(
+    patient: str, fhir_base_url: str, plan_store_url: str, tmp_path: Path
+) -> None:
+    with running_ehr(fhir_base_url, "hapi", APP_BASE) as ehr:
+        browser = app_for(ehr, tmp_path, plan_store_url)
+        dashboard = launch(browser, ehr, patient)
+        assert targets_of(browser.get(dashboard).get_data(as_text=True)) == "ehr"
+        after = write(browser, dashboard)
+        assert landed(after)[0].startswith("Plan written to the EHR")
+        plan = our_plan_in(fhir_base_url, patient)
+        assert plan
+        assert ehr_notes(fhir_base_url, patient) == []
+        # the sandbox's clinician is not on HAPI: the agent is an identifier, and the plan landed
+        provenance = requests.get(
+            f"{fhir_base_url}/Provenance",
+            params={
+                "target": f"CarePlan/{next(r['id'] for r in plan if r['resourceType'] == 'CarePlan')}"
+            },
+            timeout=30,
+        ).json()["entry"][0]["resource"]
+        assert provenance["agent"][0]["who"]["identifier"]["value"] == f"{ehr.fhir}/{CLINICIAN}"
