@@ -24,6 +24,9 @@ IDENTITY_SCOPES: tuple[str, ...] = ("openid", "fhirUser")
 EHR_LAUNCH_SCOPE = "launch"
 STANDALONE_PATIENT_SCOPE = "launch/patient"
 OFFLINE_ACCESS_SCOPE = "offline_access"
+#: A refresh token while the user is online (Oracle Health access tokens last 570 s): a write
+#: after expiry refreshes instead of ending the session.
+ONLINE_ACCESS_SCOPE = "online_access"
 
 _V1_PERMISSIONS = {"read": frozenset("rs"), "write": frozenset("cud"), "*": frozenset("cruds")}
 
@@ -48,11 +51,12 @@ def resource_permissions(*, v2: bool) -> tuple[str, ...]:
 
 def launch_scopes(*, ehr_launch: bool, v2: bool, offline_access: bool = False) -> str:
     """The scope string for an authorize request (EHR launch ``launch``, standalone
-    ``launch/patient``; https://hl7.org/fhir/smart-app-launch/scopes-and-launch-context.html)."""
+    ``launch/patient``; https://hl7.org/fhir/smart-app-launch/scopes-and-launch-context.html).
+    Always a refresh token: ``offline_access`` where the registration allows it, else
+    ``online_access``."""
     scopes = [EHR_LAUNCH_SCOPE if ehr_launch else STANDALONE_PATIENT_SCOPE, *IDENTITY_SCOPES]
     scopes.extend(resource_scopes(v2=v2))
-    if offline_access:
-        scopes.append(OFFLINE_ACCESS_SCOPE)
+    scopes.append(OFFLINE_ACCESS_SCOPE if offline_access else ONLINE_ACCESS_SCOPE)
     return " ".join(scopes)
 
 

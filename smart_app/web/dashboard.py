@@ -27,7 +27,7 @@ from flask import (
 )
 
 from smart_app.auth.scopes import can_write
-from smart_app.errors import FhirError
+from smart_app.errors import AuthError, FhirAuthError, FhirError
 from smart_app.fhir import FhirClient
 from smart_app.service.launch import (
     PLAN_RESOURCES,
@@ -39,6 +39,7 @@ from smart_app.service.launch import (
 )
 from smart_app.service.plan_delivery import Delivery
 from smart_app.web.evidence import evidence_link
+from smart_app.web.launch import reauthorise
 from smart_app.web.launches import LaunchRecord
 from smart_app.web.pages import error_page
 from smart_app.web.runtime import WebRuntime, runtime
@@ -88,10 +89,16 @@ def _load(
 def show(launch_id: str) -> Any:
     rt = runtime()
     record = _record(launch_id)
-    data = _load(rt, record)  # FHIR and auth errors: the app's error handlers (pages.py)
+    try:
+        data = _load(rt, record)  # FHIR errors: the app's error handlers (pages.py)
+    except (AuthError, FhirAuthError):
+        return reauthorise(record, pending_write=False)
     write_result = record.write_result
     if write_result is not None:
         record = rt.launches.update(record, write_result=None)  # shown once
+    resumed_write = record.write_pending
+    if resumed_write:
+        record = rt.launches.update(record, write_pending=False)  # said once
     context = dashboard_context(
         data,
         evidence_link=partial(evidence_link, launch_id),
@@ -110,6 +117,7 @@ def show(launch_id: str) -> Any:
             open_server=record.open_server,
             targets=data.targets,
             writes_something=data.writes_something,
+            resumed_write=resumed_write,
             **context,
         )
     )
@@ -139,6 +147,14 @@ def write(launch_id: str) -> Any:
         log.warning("write refused: cross-origin POST launch=%s", launch_id)
         return error_page("Write refused", "The request did not come from this app's page.", 403)
     client = rt.fhir_client(record)
+    try:
+        return _write(rt, record, client)
+    except (AuthError, FhirAuthError):
+        return reauthorise(record, pending_write=True)
+
+
+def _write(rt: WebRuntime, record: LaunchRecord, client: FhirClient) -> Any:
+    launch_id = record.launch_id
     data = _load(rt, record, client, for_writing=True)
     if not data.ability.allowed or record.write_refused is not None:
         return redirect(url_for("dashboard.show", launch_id=launch_id), code=303)

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 import requests
 from flask.testing import FlaskClient
 
+from launch.sandbox.clients import Flags
 from launch.sandbox.state import LaunchContext
 from smart_app import create_app
 from smart_app.settings import Settings
@@ -38,7 +40,9 @@ APP_BASE = "http://127.0.0.1:5000"
 CLINICIAN = "Practitioner/sandbox-neurologist"
 
 
-def app_for(ehr: RunningEhr, tmp_path: Path, plan_store_url: str | None) -> FlaskClient:
+def app_for(
+    ehr: RunningEhr, tmp_path: Path, plan_store_url: str | None, *, offline_access: bool = True
+) -> FlaskClient:
     issuers = tmp_path / "issuers.json"
     issuers.write_text(
         json.dumps(
@@ -48,7 +52,7 @@ def app_for(ehr: RunningEhr, tmp_path: Path, plan_store_url: str | None) -> Flas
                     "client_id": "ms-monitor-public",
                     "auth_method": "none",
                     "redirect_uri": f"{APP_BASE}/callback",
-                    "offline_access": True,
+                    "offline_access": offline_access,
                 }
             ]
         )
@@ -160,11 +164,59 @@ def test_dashboard_on_hapi_writes_into_the_ehr_with_a_provenance_that_resolves(
         assert plan
         assert ehr_notes(fhir_base_url, patient) == []
         # the sandbox's clinician is not on HAPI: the agent is an identifier, and the plan landed
+        careplan = next(r["id"] for r in plan if r["resourceType"] == "CarePlan")
         provenance = requests.get(
             f"{fhir_base_url}/Provenance",
-            params={
-                "target": f"CarePlan/{next(r['id'] for r in plan if r['resourceType'] == 'CarePlan')}"
-            },
+            params={"target": f"CarePlan/{careplan}"},
             timeout=30,
         ).json()["entry"][0]["resource"]
         assert provenance["agent"][0]["who"]["identifier"]["value"] == f"{ehr.fhir}/{CLINICIAN}"
+
+
+def test_expired_session_reauthorises_back_to_the_same_dashboard_and_the_write_lands(
+    patient: str, fhir_base_url: str, plan_store_url: str, tmp_path: Path
+) -> None:
+    """Oracle-like short tokens, the EHR ends the online session: "Write plan" signs in again
+    and comes back to the same patient's dashboard, where the write is still offered and lands."""
+    with running_ehr(fhir_base_url, "oracle", APP_BASE) as ehr:
+        browser = app_for(ehr, tmp_path, plan_store_url, offline_access=False)
+        launch_id = ehr.state.new_launch(
+            LaunchContext(patient=patient, fhir_user=CLINICIAN, flags=Flags(expires_in=2))
+        )
+        started = browser.get("/launch", query_string={"iss": ehr.fhir, "launch": launch_id})
+        assert "online_access" in parse_qs(urlsplit(started.headers["Location"]).query)["scope"][0]
+        authorized = requests.get(started.headers["Location"], allow_redirects=False, timeout=30)
+        callback = urlsplit(authorized.headers["Location"])
+        dashboard = urlsplit(
+            browser.get(callback.path, query_string=callback.query).headers["Location"]
+        ).path
+        page = browser.get(dashboard).get_data(as_text=True)  # refreshed with online_access
+        assert 'id="write-button"' in page
+        with ehr.state.lock:
+            ehr.state.refresh_tokens.clear()  # the EHR ended the online session
+        time.sleep(2.5)
+
+        pressed = browser.post(
+            f"{dashboard}/write",
+            data={"csrf_token": csrf_token(page)},
+            headers={"Origin": APP_BASE},
+        )
+        assert pressed.status_code == 302
+        again = pressed.headers["Location"]
+        assert again.startswith(f"{ehr.base}/authorize")
+        assert "launch%2Fpatient" in again or "launch/patient" in unquote(again)
+        assert ehr_notes(fhir_base_url, patient) == []  # nothing was sent
+        signed_in = requests.get(
+            again, params={"sandbox_patient": patient}, allow_redirects=False, timeout=30
+        )
+        assert signed_in.status_code == 302, signed_in.text
+        back = urlsplit(signed_in.headers["Location"])
+        returned = browser.get(back.path, query_string=back.query)
+        assert returned.status_code == 303
+        assert urlsplit(returned.headers["Location"]).path == dashboard  # the same dashboard
+
+        page = browser.get(dashboard).get_data(as_text=True)
+        assert 'data-testid="resumed-write"' in page
+        after = write(browser, dashboard)
+        assert any(line.startswith("Clinical note written to the EHR") for line in landed(after))
+        assert len(ehr_notes(fhir_base_url, patient)) == 1
