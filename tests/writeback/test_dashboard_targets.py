@@ -65,7 +65,8 @@ def app_for(
     )
     app = create_app(settings)
     app.config["SERVER_NAME"] = "127.0.0.1:5000"
-    return app.test_client()
+    client: FlaskClient = app.test_client()
+    return client
 
 
 def launch(browser: FlaskClient, ehr: RunningEhr, patient: str) -> str:
