@@ -109,7 +109,6 @@ status() {
     if running "$name"; then echo "$name: running (pid $(cat "$run/$name.pid"))"; else echo "$name: stopped"; fi
   done
   bash "$repo/launch/hapi/hapi.sh" status || true
-  HAPI_RUN_DIR=$run/plan-store bash "$repo/launch/hapi/hapi.sh" status || true
 }
 
 case "${1:-start}" in
