@@ -37,6 +37,11 @@ NOTE_CATEGORY = {
 }
 NOTE_KIND = "ehr-note"
 PROVENANCE_KIND = "ehr-provenance"
+INBOX_KIND = "ehr-inbox"
+INBOX_CATEGORY = {
+    "system": "http://terminology.hl7.org/CodeSystem/communication-category",
+    "code": "notification",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,60 +162,118 @@ class NoteWriter:
         accepts a Provenance create (Oracle Health: exactly one target).
         """
         key = note_key(self._ehr.base_url, patient_id, report)
-        entry = self._ledger.find(key)
-        if entry is not None and entry.committed:
-            prov = self._provenance(entry, provenance, link)
-            return NoteResult("already", key, entry.location, prov)
-        if entry is None:
-            entry = self._ledger.open(key, subject=link, kind=NOTE_KIND)
-        else:
-            found = self._find_note(patient_id, key)
-            if found:
-                entry = self._ledger.commit(entry, location=found, etag="")
-                prov = self._provenance(entry, provenance, link)
-                return NoteResult("recovered", key, found, prov)
         note = plan_note(
             report, patient_id=patient_id, key=key, system=self._system, when=when, where=where
         )
+        status, entry, detail = self._once(
+            "DocumentReference", note, key, patient_id, link, NOTE_KIND
+        )
+        if entry is None:
+            return NoteResult(status, key, detail=detail)
+        return NoteResult(status, key, entry.location, self._provenance(entry, provenance, link))
+
+    def inbox(
+        self,
+        report: PatientReport,
+        *,
+        patient_id: str,
+        link: str,
+        recipient: str,
+        note: NoteResult,
+        when: datetime,
+    ) -> str:
+        """A notification to ``recipient``'s inbox about this plan's note, once per plan change
+        (Oracle Health: Communication to a practitioner, category ``notification``)."""
+        if not note.location:
+            return ""
+        key = f"{note.key}.inbox"
+        message = {
+            "resourceType": "Communication",
+            "identifier": [{"system": self._system, "value": key}],
+            "status": "completed",
+            "category": [{"coding": [INBOX_CATEGORY]}],
+            "priority": "routine",
+            "subject": {"reference": f"Patient/{patient_id}"},
+            "recipient": [{"reference": recipient}],
+            "sent": when.isoformat(timespec="seconds"),
+            "payload": [
+                {"contentString": f"MS monitoring plan updated: {careplan_description(report)}"},
+                {"contentReference": {"reference": note.location}},
+            ],
+        }
+        status, _entry, _detail = self._once(
+            "Communication", message, key, patient_id, link, INBOX_KIND
+        )
+        return status
+
+    def _once(
+        self,
+        rtype: str,
+        body: dict[str, Any],
+        key: str,
+        patient_id: str,
+        link: str,
+        kind: str,
+    ) -> tuple[str, LedgerEntry | None, str]:
+        """Create ``body`` in the EHR once for ``key``: (status, committed entry, detail)."""
+        entry = self._ledger.find(key)
+        if entry is not None and entry.committed:
+            return "already", entry, ""
+        if entry is None:
+            entry = self._ledger.open(key, subject=link, kind=kind)
+        else:  # pending: an earlier answer was lost; read before any retry
+            found = self._find_written(rtype, patient_id, key)
+            if found:
+                return "recovered", self._ledger.commit(entry, location=found, etag=""), ""
+            if found is None:  # cannot tell: never risk a second one
+                return "pending", None, "the EHR cannot be searched for it"
         try:
-            answer = self._create(note, patient_id, key)
+            answer = self._create(rtype, body, patient_id, key)
         except FhirTemporaryError as error:
-            return NoteResult("pending", key, detail=str(error))
+            return "pending", None, str(error)
         except FhirError as error:
-            return NoteResult("refused", key, detail=str(error))
+            return "refused", None, str(error)
         if answer is None:
-            return NoteResult("pending", key, detail="the EHR did not answer")
+            return "pending", None, "the EHR did not answer"
         location, etag, status = answer
-        entry = self._ledger.commit(entry, location=location, etag=etag)
-        return NoteResult(status, key, location, self._provenance(entry, provenance, link))
+        return status, self._ledger.commit(entry, location=location, etag=etag), ""
 
     def _create(
-        self, note: dict[str, Any], patient_id: str, key: str
+        self, rtype: str, body: dict[str, Any], patient_id: str, key: str
     ) -> tuple[str, str, str] | None:
-        """POST the note; after a timeout read the EHR, and retry once only if it is not there."""
+        """POST once; after a timeout read the EHR, and retry once only if it is not there."""
         for attempt in range(2):
             try:
-                answer = self._ehr.write_once("POST", "DocumentReference", note)
+                answer = self._ehr.write_once("POST", rtype, body)
                 return _plain(answer.location), answer.etag, "written"
             except FhirTemporaryError:
-                found = self._find_note(patient_id, key)
+                found = self._find_written(rtype, patient_id, key)
                 if found:
                     return found, "", "recovered"
-                if attempt == 1:
-                    return None
+                if found is None or attempt == 1:
+                    return None  # stays pending: the next attempt reads first
         return None  # pragma: no cover - the loop returns
 
-    def _find_note(self, patient_id: str, key: str) -> str:
-        """The EHR's note carrying ``key`` (its ``DocumentReference/id``), or ``""``."""
+    def _find_written(self, rtype: str, patient_id: str, key: str) -> str | None:
+        """What we wrote with ``key`` (``Type/id``), ``""`` when it is not there, None when
+        the EHR cannot be asked (no search granted or offered)."""
+        if not self._profile.can_search(rtype, ["patient"]):
+            return None
         params: list[tuple[str, str]] = [("patient", patient_id)]
-        if self._profile.can_search("DocumentReference", ["patient", "category"]):
+        if rtype == "DocumentReference" and self._profile.can_search(
+            rtype, ["patient", "category"]
+        ):
             params.append(("category", f"{NOTE_CATEGORY['system']}|{NOTE_CATEGORY['code']}"))
-        for resource in self._ehr.search("DocumentReference", params):
-            if resource.get("resourceType") != "DocumentReference":
+        try:
+            found = list(self._ehr.search(rtype, params))
+        except FhirError:
+            return None
+        for resource in found:
+            if resource.get("resourceType") != rtype:
                 continue
             for ident in resource.get("identifier") or []:
                 if ident.get("system") == self._system and ident.get("value") == key:
-                    return f"DocumentReference/{resource.get('id')}"
+                    return f"{rtype}/{resource.get('id')}"
         return ""
 
     def _find_provenance(self, target: str) -> str:

@@ -73,8 +73,11 @@ def plan_home(
 ) -> PlanHome:
     """The targets for this EHR and grant (``granted`` None: an open server)."""
     profile = profiles.profile_for(ehr, granted)
-    targets = decide_targets(profile, plan_store=store is not None)
-    return PlanHome(ehr, profile, store, targets, site or SiteConfiguration())
+    site = site or SiteConfiguration()
+    targets = decide_targets(
+        profile, plan_store=store is not None, inbox_offered=site.inbox_communication
+    )
+    return PlanHome(ehr, profile, store, targets, site)
 
 
 def unattended_home(ehr: FhirClient, store: FhirClient | None) -> PlanHome:
@@ -93,6 +96,7 @@ class Delivery:
     plan: WriteOutcome | None
     note: NoteResult | None
     store_patient: str = ""
+    inbox: str = ""  # the inbox Communication's status (written | already | ...), "" if none
 
     def landed(self) -> tuple[str, ...]:
         """Sentences for the page and the summary, one per target."""
@@ -108,6 +112,10 @@ class Delivery:
             lines.append(f"The plan in {where} is up to date: nothing written.")
         if self.note is not None:
             lines.append(_note_sentence(self.note))
+        if self.inbox == "written":
+            lines.append("Inbox message sent to the clinician.")
+        elif self.inbox in ("refused", "pending"):
+            lines.append(f"The inbox message to the clinician was not confirmed ({self.inbox}).")
         return tuple(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -174,6 +182,7 @@ def deliver(
     targets = home.targets
     plan: WriteOutcome | None = None
     note: NoteResult | None = None
+    inbox = ""
     resolves = user_resolves(home.ehr, author)
     if targets.plan == EHR:
         plan = write_plan_to(
@@ -219,12 +228,25 @@ def deliver(
                 where=PLAN_STORE_NAME,
                 provenance=provenance,
             )
+            # the recipient may be unreadable with the granted scopes; a refused message is
+            # reported and never touches the plan (its own request)
+            recipient = practitioner_on(home.ehr, author) if targets.inbox else ""
+            if recipient:
+                inbox = writer.inbox(
+                    evaluation.report,
+                    patient_id=assessment.record.patient_id,
+                    link=link.reference,
+                    recipient=recipient,
+                    note=note,
+                    when=now,
+                )
     return Delivery(
         targets.names,
         targets.plan,
         plan,
         note,
         store_patient=link.reference if link is not None else "",
+        inbox=inbox,
     )
 
 
@@ -237,6 +259,12 @@ def note_due(
     key = note_key(home.issuer, patient_id, report)
     entry = WriteLedger(home.store, context.canonical_base).find(key)
     return entry is None or not entry.committed
+
+
+def practitioner_on(client: FhirClient, fhir_user: str | None) -> str:
+    """``Practitioner/id`` on ``client``'s server for the ``fhirUser``, or ``""``."""
+    reference = (fhir_user or "").removeprefix(f"{client.base_url}/")
+    return reference if reference.startswith("Practitioner/") and reference.count("/") == 1 else ""
 
 
 def user_resolves(client: FhirClient, fhir_user: str | None) -> bool:

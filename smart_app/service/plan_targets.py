@@ -7,7 +7,8 @@ No production EHR stores an app's CarePlan or Task, and none supports conditiona
   updating both, a transaction and conditional create (HAPI and other open servers), as before;
 * ``plan-store``: otherwise into ms-monitor's own plan store (smart_app.service.plan_store);
 * ``ehr-note``: with the plan store, a clinical-note DocumentReference in the EHR where it
-  accepts one (Epic, Oracle Health), plus a single-target Provenance where offered;
+  accepts one (Epic, Oracle Health), plus a single-target Provenance where offered and an inbox
+  Communication to the clinician where the site offers it (Oracle Health);
 * ``download``: the transaction Bundle, when none of these is possible.
 
 The page shows :meth:`PlanTargets.describe` before the write; the write reports what landed.
@@ -34,6 +35,7 @@ class PlanTargets:
     note: bool
     note_provenance: bool
     reasons: tuple[str, ...]
+    inbox: bool = False  # a Communication to the clinician's inbox (where the site offers it)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -57,6 +59,8 @@ class PlanTargets:
                 "A clinical note with the plan is written to the EHR, once per plan change"
                 + (", with its Provenance." if self.note_provenance else ".")
             )
+        if self.inbox:
+            lines.append("The signed-in clinician gets an inbox message when the plan changes.")
         return (*lines, *self.reasons)
 
 
@@ -70,10 +74,15 @@ def ehr_accepts_plan(profile: ServerProfile) -> bool:
 
 
 def decide_targets(
-    profile: ServerProfile | None, *, plan_store: bool, refused: bool = False
+    profile: ServerProfile | None,
+    *,
+    plan_store: bool,
+    refused: bool = False,
+    inbox_offered: bool = False,
 ) -> PlanTargets:
     """Where this server's plans go. ``profile`` None: unknown server (download only);
-    ``refused``: the EHR refused the plan at run time although its statement allowed it."""
+    ``refused``: the EHR refused the plan at run time although its statement allowed it;
+    ``inbox_offered``: the site delivers an app's Communication to a practitioner's inbox."""
     if profile is None:
         return PlanTargets(DOWNLOAD, False, False, ("The server's capabilities are unknown.",))
     if ehr_accepts_plan(profile) and not refused:
@@ -86,4 +95,5 @@ def decide_targets(
         return PlanTargets(DOWNLOAD, False, False, tuple(reasons))
     note = profile.can_write("DocumentReference", "create")
     provenance = note and profile.can_write("Provenance", "create")
-    return PlanTargets(PLAN_STORE, note, provenance, tuple(reasons))
+    inbox = note and inbox_offered and profile.can_write("Communication", "create")
+    return PlanTargets(PLAN_STORE, note, provenance, tuple(reasons), inbox)

@@ -28,6 +28,7 @@ from tests.web.web_flow import csrf_token
 from tests.writeback.writeback_helpers import (
     RunningEhr,
     ehr_notes,
+    inbox_messages,
     our_plan_in,
     running_ehr,
     store_link,
@@ -41,22 +42,24 @@ CLINICIAN = "Practitioner/sandbox-neurologist"
 
 
 def app_for(
-    ehr: RunningEhr, tmp_path: Path, plan_store_url: str | None, *, offline_access: bool = True
+    ehr: RunningEhr,
+    tmp_path: Path,
+    plan_store_url: str | None,
+    *,
+    offline_access: bool = True,
+    site: dict[str, object] | None = None,
 ) -> FlaskClient:
+    entry: dict[str, object] = {
+        "iss": ehr.fhir,
+        "client_id": "ms-monitor-public",
+        "auth_method": "none",
+        "redirect_uri": f"{APP_BASE}/callback",
+        "offline_access": offline_access,
+    }
+    if site is not None:
+        entry["site"] = site
     issuers = tmp_path / "issuers.json"
-    issuers.write_text(
-        json.dumps(
-            [
-                {
-                    "iss": ehr.fhir,
-                    "client_id": "ms-monitor-public",
-                    "auth_method": "none",
-                    "redirect_uri": f"{APP_BASE}/callback",
-                    "offline_access": offline_access,
-                }
-            ]
-        )
-    )
+    issuers.write_text(json.dumps([entry]))
     settings = Settings(
         issuers_file=issuers,
         cookie_secure=False,
@@ -164,7 +167,8 @@ def test_dashboard_on_hapi_writes_into_the_ehr_with_a_provenance_that_resolves(
         plan = our_plan_in(fhir_base_url, patient)
         assert plan
         assert ehr_notes(fhir_base_url, patient) == []
-        # the sandbox's clinician is not on HAPI: the agent is an identifier, and the plan landed
+        # the clinician cannot be read on HAPI with the launch's scopes, so the agent is an
+        # identifier (never a reference that may not resolve), and the plan landed
         careplan = next(r["id"] for r in plan if r["resourceType"] == "CarePlan")
         provenance = requests.get(
             f"{fhir_base_url}/Provenance",
@@ -221,3 +225,34 @@ def test_expired_session_reauthorises_back_to_the_same_dashboard_and_the_write_l
         after = write(browser, dashboard)
         assert any(line.startswith("Clinical note written to the EHR") for line in landed(after))
         assert len(ehr_notes(fhir_base_url, patient)) == 1
+
+
+def test_oracle_site_with_an_inbox_sends_one_message_per_plan_change(
+    patient: str, fhir_base_url: str, plan_store_url: str, tmp_path: Path
+) -> None:
+    """Where the site routes Communications to a practitioner's inbox (Oracle Health), the
+    clinician who wrote the plan gets one message about the note; a relaunch sends none."""
+    clinician = {"resourceType": "Practitioner", "id": "sandbox-neurologist", "active": True}
+    put = requests.put(
+        f"{fhir_base_url}/Practitioner/sandbox-neurologist",
+        json=clinician,
+        headers={"Content-Type": "application/fhir+json"},
+        timeout=30,
+    )
+    assert put.status_code in (200, 201), put.text
+    with running_ehr(fhir_base_url, "oracle", APP_BASE) as ehr:
+        browser = app_for(ehr, tmp_path, plan_store_url, site={"inbox_communication": True})
+        dashboard = launch(browser, ehr, patient)
+        assert targets_of(browser.get(dashboard).get_data(as_text=True)) == "plan-store ehr-note"
+        after = write(browser, dashboard)
+        assert "Inbox message sent to the clinician." in landed(after)
+        messages = inbox_messages(fhir_base_url, patient)
+        assert len(messages) == 1
+        assert messages[0]["recipient"] == [{"reference": CLINICIAN}]
+        notes = ehr_notes(fhir_base_url, patient)
+        assert messages[0]["payload"][1]["contentReference"]["reference"] == (
+            f"DocumentReference/{notes[0]['id']}"
+        )
+        again = launch(browser, ehr, patient)
+        assert 'id="write-button"' not in browser.get(again).get_data(as_text=True)
+        assert len(inbox_messages(fhir_base_url, patient)) == 1

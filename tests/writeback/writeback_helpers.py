@@ -74,6 +74,14 @@ def ehr_notes(fhir_base_url: str, patient: str) -> list[dict[str, Any]]:
     return [d for d in docs if any(i.get("system") == NOTE_SYSTEM for i in d.get("identifier", []))]
 
 
+def inbox_messages(fhir_base_url: str, patient: str) -> list[dict[str, Any]]:
+    """ms-monitor's inbox Communications in the EHR's own database."""
+    messages = search_all(fhir_base_url, "Communication", {"patient": patient})
+    return [
+        m for m in messages if any(i.get("system") == NOTE_SYSTEM for i in m.get("identifier", []))
+    ]
+
+
 def our_plan_in(base: str, patient: str) -> list[dict[str, Any]]:
     """Our CarePlans and Tasks on ``base`` for ``patient`` (found by identifier system)."""
     return [
