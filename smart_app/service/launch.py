@@ -1,10 +1,13 @@
 """What a dashboard needs for one launch: read (one batch), evaluate, plan; and the write.
 
-Read-only degradation (product.md, mode 5): writing needs create+update on CarePlan and Task in the
-granted scopes, the two resources' create/update and the ``transaction`` interaction in the
-CapabilityStatement, and the server's consent (a 403 on the write). When any is missing the plan is
-shown read-only with the transaction Bundle as a download, and the page says why; the launch never
-fails for it. When our CarePlan/Tasks cannot be read, the app evaluates without them and says so.
+With a plan store configured, the plan's targets are decided from the server profile and the
+grant (smart_app.service.plan_targets): an EHR that refuses CarePlan/Task gets the plan in
+ms-monitor's plan store and a clinical note. Without one, writing to the EHR needs create+update
+on CarePlan and Task in the granted scopes, the two resources' create/update and the
+``transaction`` interaction in the CapabilityStatement, and the server's consent (a 403, 404, 405
+or 422 on the write). When any is missing the plan is shown read-only with the transaction
+Bundle as a download, and the page says why; the launch never fails for it. When our
+CarePlan/Tasks cannot be read, the app evaluates without them and says so.
 """
 
 from __future__ import annotations
