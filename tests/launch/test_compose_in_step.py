@@ -56,7 +56,9 @@ def test_the_plan_store_is_hapi_on_postgresql_where_the_app_looks_for_it() -> No
     port = re.search(r"PLAN_STORE_PORT=\$\{PLAN_STORE_PORT:-(\d+)\}", DEMO)
     assert port
     assert env["server.port"] == port.group(1)
-    assert app_environment()["MS_MONITOR_PLAN_STORE_URL"] == f"http://127.0.0.1:{port.group(1)}/fhir"
+    assert (
+        app_environment()["MS_MONITOR_PLAN_STORE_URL"] == f"http://127.0.0.1:{port.group(1)}/fhir"
+    )
 
 
 def test_every_app_variable_is_a_setting_and_the_demo_sets_the_same_ones() -> None:
