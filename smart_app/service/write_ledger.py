@@ -114,13 +114,6 @@ class WriteLedger:
             )
         raise FhirError(f"the write ledger entry {entry.key} kept changing: not recorded")
 
-    def count(self, kind: str) -> int:
-        """How many entries of ``kind`` the ledger holds (the run summary, tests)."""
-        bundle = self._store.search_pages(
-            "Basic", [("code", f"{self._system}|{kind}"), ("_summary", "count")]
-        )
-        return int(next(iter(bundle)).get("total") or 0)
-
     # -- resources ---------------------------------------------------------------------------
 
     def _extensions(self, state: str, location: str, etag: str) -> list[dict[str, Any]]:
