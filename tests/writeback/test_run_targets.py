@@ -153,3 +153,28 @@ def test_a_timeout_after_the_ehr_committed_the_note_leaves_exactly_one_note(
         again = summary(run(ehr, patient, env))
         assert again["EHR notes already"] == "1"
         assert len(ehr_notes(fhir_base_url, patient)) == 1
+
+
+def test_the_queue_worker_job_uses_the_same_targets(
+    fhir_base_url: str, plan_store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The RQ job (smart_app.jobs.queue.update_patient) on Epic: the plan store is kept current
+    and the note is written once; a replayed job writes nothing new."""
+    from smart_app.jobs.queue import update_patient
+
+    patient = write_chart(fhir_base_url)
+    for name, value in backend_env(plan_store_url).items():
+        monkeypatch.setenv(name, value)
+    with running_ehr(fhir_base_url, "epic") as ehr:
+        first = update_patient(ehr.fhir, patient, "backend", 0.0, "ms-monitor:pending:test")
+        assert first["target"] == "plan-store"
+        assert first["note"] == "written"
+        assert first["written"] is True
+        link = store_link(plan_store_url, ehr.fhir, patient)
+        kept = store_snapshot(plan_store_url, link)
+        replay = update_patient(ehr.fhir, patient, "backend", 0.0, "ms-monitor:pending:test")
+        assert replay["note"] == "already"
+        assert replay["written"] is False
+        assert store_snapshot(plan_store_url, link) == kept
+        assert len(ehr_notes(fhir_base_url, patient)) == 1
+        assert our_plan_in(fhir_base_url, patient) == []
