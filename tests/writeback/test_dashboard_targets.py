@@ -178,6 +178,51 @@ def test_dashboard_on_hapi_writes_into_the_ehr_with_a_provenance_that_resolves(
         assert provenance["agent"][0]["who"]["identifier"]["value"] == f"{ehr.fhir}/{CLINICIAN}"
 
 
+def expire_and_press_write(browser: FlaskClient, ehr: RunningEhr, patient: str) -> tuple[str, str]:
+    """Launch with 2 s tokens, end the EHR's online session, press "Write plan": the
+    dashboard's path and where the app sent the browser to sign in again."""
+    launch_id = ehr.state.new_launch(
+        LaunchContext(patient=patient, fhir_user=CLINICIAN, flags=Flags(expires_in=2))
+    )
+    started = browser.get("/launch", query_string={"iss": ehr.fhir, "launch": launch_id})
+    authorized = requests.get(started.headers["Location"], allow_redirects=False, timeout=30)
+    callback = urlsplit(authorized.headers["Location"])
+    dashboard = urlsplit(
+        browser.get(callback.path, query_string=callback.query).headers["Location"]
+    ).path
+    page = browser.get(dashboard).get_data(as_text=True)
+    with ehr.state.lock:
+        ehr.state.refresh_tokens.clear()  # the EHR ended the online session
+    time.sleep(2.5)
+    pressed = browser.post(
+        f"{dashboard}/write", data={"csrf_token": csrf_token(page)}, headers={"Origin": APP_BASE}
+    )
+    assert pressed.status_code == 302
+    return dashboard, pressed.headers["Location"]
+
+
+def test_a_reauthorisation_for_another_patient_never_resumes_the_old_dashboard(
+    patient: str, fhir_base_url: str, plan_store_url: str, tmp_path: Path
+) -> None:
+    """Patients are never mixed: signing in again with another patient opens a new launch."""
+    other = write_chart(fhir_base_url)
+    with running_ehr(fhir_base_url, "oracle", APP_BASE) as ehr:
+        browser = app_for(ehr, tmp_path, plan_store_url, offline_access=False)
+        dashboard, again = expire_and_press_write(browser, ehr, patient)
+        signed_in = requests.get(
+            again, params={"sandbox_patient": other}, allow_redirects=False, timeout=30
+        )
+        back = urlsplit(signed_in.headers["Location"])
+        returned = browser.get(back.path, query_string=back.query)
+        assert returned.status_code == 303
+        new_dashboard = urlsplit(returned.headers["Location"]).path
+        assert new_dashboard != dashboard
+        page = browser.get(new_dashboard).get_data(as_text=True)
+        assert f'<code id="patient-id">{other}</code>' in page
+        assert 'data-testid="resumed-write"' not in page
+        assert ehr_notes(fhir_base_url, patient) == []  # nothing written for the first patient
+
+
 def test_expired_session_reauthorises_back_to_the_same_dashboard_and_the_write_lands(
     patient: str, fhir_base_url: str, plan_store_url: str, tmp_path: Path
 ) -> None:
