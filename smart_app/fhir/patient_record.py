@@ -215,10 +215,15 @@ def read_plan_only(
     patient_id: str,
     plan: PlanSystems,
     *,
-    setup: ReadSetup,
+    setup: ReadSetup | None = None,
+    named_patient: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Only our CarePlan and Tasks (the clinical resources came from elsewhere, e.g. an export).
-    An unreadable plan raises: an unattended write must know the plan already there."""
+    """Only our CarePlan and Tasks (the clinical resources came from elsewhere, e.g. an export;
+    or the plan store keeps them). An unreadable plan raises: an unattended write must know the
+    plan already there. ``named_patient``: the patient our identifiers name, when the server
+    files the plan under another id (the plan store's Patient link); ``setup`` None: the
+    client's own grant and the shared profiles."""
+    setup = setup or ReadSetup.for_client(client, EngineReads(resource_types=frozenset()))
     searches = portable_searches(setup.profile(client), setup.site, setup.engine)
     reads = [s for s in searches.searches if s.purpose == PLAN_PURPOSE]
     if not reads:
@@ -227,7 +232,9 @@ def read_plan_only(
     answers, _ = batch_or_parallel(
         client, urls, use_batch=searches.batch, on_refused=setup.refused_batch(client)
     )
-    existing, readable = _own_plan(client, patient_id, plan, reads, answers, setup)
+    existing, readable = _own_plan(
+        client, patient_id, plan, reads, answers, setup, named_patient=named_patient
+    )
     if not readable:
         raise FhirFatalError(
             f"the CarePlan and Tasks of Patient/{patient_id} could not be read", status=403
@@ -275,8 +282,11 @@ def _own_plan(
     reads: Sequence[PlannedSearch],
     answers: Sequence[dict[str, Any] | FhirError],
     setup: ReadSetup,
+    *,
+    named_patient: str | None = None,
 ) -> tuple[list[dict[str, Any]], bool]:
     """Our CarePlan and Tasks, filtered client-side, and whether they could be read."""
+    named = named_patient or patient_id
     if plan is None or not reads:
         return [], False
     found: list[dict[str, Any]] = []
@@ -291,10 +301,10 @@ def _own_plan(
             continue  # Task refused: the plan is what the CarePlan references
         task_searched = task_searched or search.resource_type == "Task"
         found.extend(resources)
-    kept = our_plan(found, patient_id, plan)
+    kept = our_plan(found, named, plan)
     if not task_searched and setup.profile(client).readable("Task"):
         careplans = [r for r in kept if r["resourceType"] == "CarePlan"]
-        kept += our_plan(_read_tasks(client, referenced_task_ids(careplans)), patient_id, plan)
+        kept += our_plan(_read_tasks(client, referenced_task_ids(careplans)), named, plan)
     return kept, True
 
 

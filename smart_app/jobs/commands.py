@@ -50,7 +50,8 @@ def run_command(
 ) -> None:
     """Evaluate a population and bring each patient's CarePlan and Tasks up to date."""
     from smart_app.jobs.population_run import run_bulk, run_searched
-    from smart_app.service.connection import unattended_client
+    from smart_app.service.connection import plan_store_client, unattended_client
+    from smart_app.service.plan_delivery import unattended_home
     from smart_app.service.server_reads import site_context, site_for
 
     if sum((bool(patients), bool(group_id), everyone)) != 1:
@@ -74,6 +75,9 @@ def run_command(
                     site=site,
                 )
         else:
+            home = unattended_home(client, plan_store_client(settings), site=site)
+            for line in home.targets.describe():
+                click.echo(line, err=True)
             summary = run_searched(
                 client,
                 patients=patients,
@@ -81,7 +85,7 @@ def run_command(
                 context=context,
                 dry_run=dry_run,
                 concurrency=concurrency,
-                site=site,
+                home=home,
             )
     except ConfigurationError as exc:
         fail(str(exc), EXIT_BAD_INPUT)

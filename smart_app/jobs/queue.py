@@ -57,8 +57,8 @@ def update_patient(
 
     ``hold_seconds`` (0 in production) lets a test kill the worker in the middle of a job.
     """
-    from smart_app.service.connection import unattended_client
-    from smart_app.service.patient_plan import update_patient_plan
+    from smart_app.service.connection import plan_store_client, unattended_client
+    from smart_app.service.plan_delivery import unattended_home, update_patient_plan_at
     from smart_app.service.server_reads import site_context, site_for
 
     job = get_current_job()
@@ -70,12 +70,11 @@ def update_patient(
     if hold_seconds > 0:
         time.sleep(hold_seconds)
     site = site_for(settings, fhir_base)  # the issuer registration of this FHIR base
-    run = update_patient_plan(
-        client,
+    run = update_patient_plan_at(
+        unattended_home(client, plan_store_client(settings), site=site),
         patient_id,
         site_context(settings, site),
         label=f"job:{job.id}" if job is not None else "job",
-        site=site,
     )
     return {
         "patient": patient_id,
@@ -85,6 +84,8 @@ def update_patient(
         "tasks_completed": len(run.changes.completed),
         "tasks_cancelled": len(run.changes.cancelled),
         "provenance": run.outcome is not None and run.outcome.provenance,
+        "target": run.target,
+        "note": run.note,
     }
 
 

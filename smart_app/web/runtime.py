@@ -27,7 +27,9 @@ from smart_app.auth.token_source import LaunchTokenSource
 from smart_app.errors import FhirError
 from smart_app.fhir import FhirClient
 from smart_app.fhir.server_profile import ServerProfiles
+from smart_app.service.connection import plan_store_client
 from smart_app.service.context import EvaluationContext, evaluation_context
+from smart_app.service.plan_delivery import PlanHome, plan_home
 from smart_app.service.updates import QueueFactory
 from smart_app.settings import Settings
 from smart_app.site_config import SiteConfiguration
@@ -90,6 +92,16 @@ class WebRuntime:
             timeout_seconds=self.settings.http_timeout_seconds,
             retries=self.settings.http_retries,
         )
+
+    def plan_home(self, client: FhirClient, record: LaunchRecord) -> PlanHome | None:
+        """Where this launch's plan goes, when a plan store is configured (else None: the EHR
+        or a download, as decided from the CapabilityStatement and the scopes)."""
+        store = plan_store_client(self.settings)
+        if store is None:
+            return None
+        site = self.site(record.context.iss)
+        granted = None if record.open_server else record.context.granted_scopes
+        return plan_home(client, granted=granted, store=store, site=site, profiles=self.profiles)
 
     def capabilities(self, client: FhirClient) -> dict[str, Any] | None:
         """The server's CapabilityStatement, cached per server; None if it cannot be read."""

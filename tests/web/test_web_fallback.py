@@ -43,7 +43,9 @@ def test_batch_or_parallel_read_gives_the_same_record(
         setup = fresh_setup()
         read = read_patient_record(FhirClient(BASE, retries=0), "msm-002", plan=PLAN, setup=setup)
         posts = [c for c in rsps.calls if c.request.method == "POST"]
-        gets = [c for c in rsps.calls if c.request.method == "GET" and not discovery(c.request.url)]
+        gets = [
+            c for c in rsps.calls if c.request.method == "GET" and not discovery(str(c.request.url))
+        ]
     searches = [u for u in read.summary.split(";")[0].split() if u.isdigit()]
     expected = list(patients[1].resources)
     assert read.batched is (refusal is None)
