@@ -120,16 +120,7 @@ def _read_entry(entry: Entry, col: Collector, seen: set[str]) -> None:
 def _build(patient: str, col: Collector, unavailable: tuple[str, ...]) -> PatientTimeline:
     rules = col.context.rules
     relapses = tuple(sorted(col.relapses, key=lambda r: (r.onset, r.onset_latest, r.ref)))
-    window = timedelta(days=rules.stable_edss_days_after_relapse)
-    edss = tuple(
-        EdssMeasurement(
-            day,
-            value,
-            ref,
-            stable=not any(r.onset <= day and r.onset_latest >= day - window for r in relapses),
-        )
-        for day, value, ref in sorted(set(col.edss_raw))
-    )
+    edss = _edss_series(col.edss_raw, relapses, rules.stable_edss_days_after_relapse)
     unreadable = max(col.edss_unreadable) if col.edss_unreadable else None
     brain = tuple(sorted(set(col.brain), key=lambda m: (m.date, m.ref)))
     findings = tuple(sorted(set(col.findings), key=lambda f: (f.date, f.kind, f.ref)))
@@ -151,6 +142,28 @@ def _build(patient: str, col: Collector, unavailable: tuple[str, ...]) -> Patien
         data_issues=tuple(sorted(set(col.issues), key=lambda i: (i.resource, i.code, i.message))),
         unreadable_edss=unreadable,
         unavailable=unavailable,
+    )
+
+
+def _edss_series(
+    raw: list[tuple[date, float, str]], relapses: tuple[Relapse, ...], days_after: int
+) -> tuple[EdssMeasurement, ...]:
+    """The EDSS in date order, each unstable when any day of a relapse onset lies within
+    ``days_after`` days before it (a loop per measurement only when there are relapses)."""
+    readings = sorted(set(raw))
+    if not relapses:
+        return tuple([EdssMeasurement(day, value, ref, True) for day, value, ref in readings])
+    window = timedelta(days=days_after)
+    return tuple(
+        [
+            EdssMeasurement(
+                day,
+                value,
+                ref,
+                not any(r.onset <= day and r.onset_latest >= day - window for r in relapses),
+            )
+            for day, value, ref in readings
+        ]
     )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from smart_app.domain.context import EvaluationContext
-from smart_app.domain.dates import DateRange, add_days, add_months
+from smart_app.domain.dates import DateRange, add_days, add_months, parse_fhir_date
 from smart_app.domain.extract_dmt import DmtRecord, dmt_record
 from smart_app.domain.fhir_read import (
     JsonDict,
@@ -75,6 +75,7 @@ class Collector:
         self.jcv: list[JcvResult] = []
         self.scores: dict[str, list[Score]] = {"mfis": [], "sdmt": []}
         self.medications: dict[str, JsonDict] = {}
+        self.observation_kinds = _observation_kinds(self.term)
 
     def issue(self, code: str, ref: str, message: str) -> None:
         self.issues.append(DataIssue(code, ref, message))
@@ -90,7 +91,10 @@ class Collector:
         return rng.earliest
 
     def belongs_to_patient(self, res: JsonDict, ref: str) -> bool:
-        subject = subject_of(res)
+        found = res.get("subject")  # the usual element, read without a loop over the others
+        subject = found.get("reference") if isinstance(found, dict) else None
+        if not isinstance(subject, str):
+            subject = subject_of(res)
         if subject is None:
             self.issue("invalid-resource", ref, "no subject/patient reference: ignored")
             return False
@@ -181,9 +185,8 @@ def _observation_kinds(term: Terminology) -> dict[Coding, str]:
     return kinds
 
 
-def _observation_kind(code: object, term: Terminology) -> str | None:
-    kinds = _observation_kinds(term)
-    coding_list = code.get("coding") if isinstance(code, dict) else None
+def _observation_kind(code: JsonDict, kinds: dict[Coding, str]) -> str | None:
+    coding_list = code.get("coding")
     if isinstance(coding_list, list):  # the usual shape, without a generator per resource
         for coding in coding_list:
             if isinstance(coding, dict):
@@ -198,23 +201,32 @@ def _observation_kind(code: object, term: Terminology) -> str | None:
     return None
 
 
+def _effective(res: JsonDict) -> DateRange | None:
+    """:func:`date_of` over :data:`EFFECTIVE`, with the usual ``effectiveDateTime`` read first."""
+    parsed = parse_fhir_date(res.get("effectiveDateTime"))
+    return parsed if parsed is not None else date_of(res, *EFFECTIVE[1:])
+
+
 def read_observation(res: JsonDict, ref: str, col: Collector) -> None:
     status = res.get("status")
-    if not isinstance(status, str) or not isinstance(res.get("code"), dict):
+    code = res.get("code")
+    if not isinstance(status, str) or not isinstance(code, dict):
         col.issue("invalid-resource", ref, "Observation without status or code: ignored")
         return
-    kind = _observation_kind(res.get("code"), col.term)
+    kind = _observation_kind(code, col.observation_kinds)
     if kind is None or status not in FINAL or not col.belongs_to_patient(res, ref):
         return
     if "dataAbsentReason" in res and not any(k.startswith("value") for k in res):
         return  # not a measurement: nothing to read, nothing to doubt
-    day = col.event_date(date_of(res, *EFFECTIVE), ref, f"{kind} result")
-    if day is None:
+    rng = _effective(res)
+    if rng is None or rng.earliest > col.as_of:
+        col.event_date(rng, ref, f"{kind} result")  # the missing-date or future-date issue
         return
-    if kind == "jcv":
-        _read_jcv(res, ref, day, col)
-    elif kind == "edss":
+    day = rng.earliest
+    if kind == "edss":
         _read_edss(res, ref, day, col)
+    elif kind == "jcv":
+        _read_jcv(res, ref, day, col)
     else:
         _read_count_or_score(res, ref, day, kind, col)
 
@@ -222,7 +234,7 @@ def read_observation(res: JsonDict, ref: str, col: Collector) -> None:
 def _read_edss(res: JsonDict, ref: str, day: date, col: Collector) -> None:
     """An EDSS; one that cannot be read is remembered: never benign on an older value."""
     text = res.get("valueString")
-    if isinstance(text, str) and not any(k in res for k in ("valueQuantity", "valueInteger")):
+    if isinstance(text, str) and "valueQuantity" not in res and "valueInteger" not in res:
         if not PLAIN_NUMBER.match(text):
             col.issue("invalid-resource", ref, f"EDSS text {text[:20]!r} is not a number: ignored")
             col.edss_unreadable.append((day, ref))

@@ -161,11 +161,9 @@ def numeric_value(obs: JsonDict) -> tuple[float | None, str | None]:
     if quantity is None:
         return None, None
     code = quantity.get("code")
-    if isinstance(code, str) and code.strip():
-        if (
-            code.strip() not in DIMENSIONLESS_CODES
-            and code.strip().lower() not in DIMENSIONLESS_UNITS
-        ):
+    stripped = code.strip() if isinstance(code, str) else ""
+    if stripped:
+        if stripped not in DIMENSIONLESS_CODES and stripped.lower() not in DIMENSIONLESS_UNITS:
             return None, code
         return number(quantity.get("value")), None
     unit = quantity.get("unit")
