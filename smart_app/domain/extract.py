@@ -94,27 +94,27 @@ def _find_patient(entries: list[Entry]) -> tuple[str, set[str], DateRange | None
 
 
 def _read_entry(entry: Entry, col: Collector, seen: set[str]) -> None:
-    res = entry.resource
-    label = entry.ref or f"entry[{entry.raw_index}]"
+    res, ref = entry.resource, entry.ref
     rtype = res.get("resourceType") if res is not None else None
     if res is None or not isinstance(rtype, str) or not rtype:
+        label = ref or f"entry[{entry.raw_index}]"
         col.issue("invalid-resource", label, "not a FHIR resource (no resourceType): ignored")
         return
     if rtype in IGNORED_SILENTLY:
         return
-    if entry.ref is None:
+    if ref is None:
         col.issue("invalid-resource", f"{rtype}[{entry.raw_index}]", "resource has no id: ignored")
         return
-    if rtype not in CLINICAL_TYPES or entry.ref in seen:
+    reader = READERS.get(rtype)
+    if reader is None or ref in seen:
         return
-    seen.add(entry.ref)
+    seen.add(ref)
     if res.get("status") == "entered-in-error":
         return
-    reader = READERS[rtype]
     try:
-        reader(res, entry.ref, col)
+        reader(res, ref, col)
     except Exception as exc:  # last line of defence: bad data is a data issue, never a crash
-        col.issue("invalid-resource", entry.ref, f"could not be read ({type(exc).__name__})")
+        col.issue("invalid-resource", ref, f"could not be read ({type(exc).__name__})")
 
 
 def _build(patient: str, col: Collector, unavailable: tuple[str, ...]) -> PatientTimeline:

@@ -304,21 +304,31 @@ def _read_jcv(res: JsonDict, ref: str, day: date, col: Collector) -> None:
 
 
 def _mri_region(codes: list[object], term: Terminology) -> str | None:
-    if any(concept_in(c, term.brain_mri_procedure) for c in codes):
-        return "brain"
-    if any(concept_in(c, term.spinal_mri_procedure) for c in codes):
-        return "spine"
+    for concept in codes:
+        if concept_in(concept, term.brain_mri_procedure):
+            return "brain"
+    for concept in codes:
+        if concept_in(concept, term.spinal_mri_procedure):
+            return "spine"
     return None
+
+
+def _is_mr(res: JsonDict, series: list[JsonDict], modality: frozenset[Coding]) -> bool:
+    """An MR study: a study modality or a series modality is MR."""
+    for concept in get_list(res, "modality"):
+        if concept_in(concept, modality):
+            return True
+    for one in series:
+        if concept_in(one.get("modality"), modality):
+            return True
+    return False
 
 
 def read_imaging(res: JsonDict, ref: str, col: Collector) -> None:
     if res.get("status") != "available":
         return
     series = [s for s in get_list(res, "series") if isinstance(s, dict)]
-    modalities = list(get_list(res, "modality")) + [s.get("modality") for s in series]
-    if not any(concept_in(m, col.term.mri_modality) for m in modalities):
-        return
-    if not col.belongs_to_patient(res, ref):
+    if not _is_mr(res, series, col.term.mri_modality) or not col.belongs_to_patient(res, ref):
         return
     region = _mri_region(get_list(res, "procedureCode"), col.term)
     if region is None and any(
@@ -328,9 +338,12 @@ def read_imaging(res: JsonDict, ref: str, col: Collector) -> None:
     if region is None:
         col.issue("mri-region-unknown", ref, "MR study is neither brain nor spine: not counted")
         return
-    day = col.event_date(date_of(res, "started"), ref, "MRI")
-    if day is not None:
-        (col.brain if region == "brain" else col.spine).append(MriStudy(day, region, ref))
+    rng = parse_fhir_date(res.get("started"))
+    day = rng.earliest if rng is not None and rng.earliest <= col.as_of else None
+    if day is None:
+        col.event_date(rng, ref, "MRI")  # the missing-date or future-date issue
+        return
+    (col.brain if region == "brain" else col.spine).append(MriStudy(day, region, ref))
 
 
 def read_report(res: JsonDict, ref: str, col: Collector) -> None:

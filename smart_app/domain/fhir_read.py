@@ -69,6 +69,9 @@ def concept_in(concept: object, codes: frozenset[Coding]) -> bool:
                 if isinstance(coding, dict) and (coding.get("system"), coding.get("code")) in codes:
                     return True
             return False
+        if "coding" not in concept:  # a bare Coding (ImagingStudy.modality)
+            system, code = concept.get("system"), concept.get("code")
+            return isinstance(system, str) and isinstance(code, str) and (system, code) in codes
     return any(pair in codes for pair in codings(concept))
 
 

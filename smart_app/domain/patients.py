@@ -54,7 +54,14 @@ def list_entries(resources: object) -> list[Entry]:
         add(resources, None)
     elif isinstance(resources, Iterable) and not isinstance(resources, str | bytes):
         for item in resources:
-            add(item, None)
+            rtype = item.get("resourceType") if isinstance(item, dict) else None
+            if isinstance(rtype, str) and rtype and rtype != "Bundle":
+                # the usual item, a plain resource: named here without the general path's calls
+                rid = item.get("id")
+                ref = f"{rtype}/{rid}" if isinstance(rid, str) and rid else None
+                found.append(Entry(item, ref, None, len(found) + 1))
+            else:
+                add(item, None)
     else:
         add(resources, None)
     return found
