@@ -318,10 +318,7 @@ def _is_mr(res: JsonDict, series: list[JsonDict], modality: frozenset[Coding]) -
     for concept in get_list(res, "modality"):
         if concept_in(concept, modality):
             return True
-    for one in series:
-        if concept_in(one.get("modality"), modality):
-            return True
-    return False
+    return any(concept_in(one.get("modality"), modality) for one in series)
 
 
 def read_imaging(res: JsonDict, ref: str, col: Collector) -> None:
