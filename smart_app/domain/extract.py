@@ -119,16 +119,16 @@ def _find_patient(
 
 
 def _read_entry(entry: Entry, col: Collector, seen: set[str]) -> None:
-    res, ref = entry.resource, entry.ref
+    res, ref, _full_url, raw_index = entry
     rtype = res.get("resourceType") if res is not None else None
     if res is None or not isinstance(rtype, str) or not rtype:
-        label = ref or f"entry[{entry.raw_index}]"
+        label = ref or f"entry[{raw_index}]"
         col.issue("invalid-resource", label, "not a FHIR resource (no resourceType): ignored")
         return
     if rtype in IGNORED_SILENTLY:
         return
     if ref is None:
-        col.issue("invalid-resource", f"{rtype}[{entry.raw_index}]", "resource has no id: ignored")
+        col.issue("invalid-resource", f"{rtype}[{raw_index}]", "resource has no id: ignored")
         return
     reader = READERS.get(rtype)
     if reader is None or ref in seen:

@@ -201,12 +201,6 @@ def _observation_kind(code: JsonDict, kinds: dict[Coding, str]) -> str | None:
     return None
 
 
-def _effective(res: JsonDict) -> DateRange | None:
-    """:func:`date_of` over :data:`EFFECTIVE`, with the usual ``effectiveDateTime`` read first."""
-    parsed = parse_fhir_date(res.get("effectiveDateTime"))
-    return parsed if parsed is not None else date_of(res, *EFFECTIVE[1:])
-
-
 def read_observation(res: JsonDict, ref: str, col: Collector) -> None:
     status = res.get("status")
     code = res.get("code")
@@ -218,7 +212,9 @@ def read_observation(res: JsonDict, ref: str, col: Collector) -> None:
         return
     if "dataAbsentReason" in res and not any(k.startswith("value") for k in res):
         return  # not a measurement: nothing to read, nothing to doubt
-    rng = _effective(res)
+    rng = parse_fhir_date(res.get("effectiveDateTime"))  # the usual one of EFFECTIVE, first
+    if rng is None:
+        rng = date_of(res, *EFFECTIVE[1:])
     if rng is None or rng.earliest > col.as_of:
         col.event_date(rng, ref, f"{kind} result")  # the missing-date or future-date issue
         return

@@ -122,6 +122,8 @@ def date_of(obj: JsonDict, *keys: str) -> DateRange | None:
 
 def number(value: object) -> float | None:
     """A JSON number that is not a bool (True is an int in Python)."""
+    if type(value) is float:  # the usual case, exactly a float
+        return value
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)
@@ -160,8 +162,8 @@ def numeric_value(obs: JsonDict) -> tuple[float | None, str | None]:
     """
     if "valueInteger" in obs:
         return number(obs["valueInteger"]), None
-    quantity = get_dict(obs, "valueQuantity")
-    if quantity is None:
+    quantity = obs.get("valueQuantity")
+    if not isinstance(quantity, dict):
         return None, None
     code = quantity.get("code")
     stripped = code.strip() if isinstance(code, str) else ""
