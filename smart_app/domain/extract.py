@@ -39,6 +39,7 @@ from smart_app.domain.timeline import (
     PatientTimeline,
     Relapse,
     Score,
+    issues_in_order,
 )
 
 #: A result with a date and the reference of the resource it was read from.
@@ -164,7 +165,7 @@ def _build(patient: str, col: Collector, unavailable: tuple[str, ...]) -> Patien
         jcv_results=_by_date_and_ref(col.jcv),
         mfis=_by_date_and_ref(col.scores["mfis"]),
         sdmt=_by_date_and_ref(col.scores["sdmt"]),
-        data_issues=tuple(sorted(set(col.issues), key=lambda i: (i.resource, i.code, i.message))),
+        data_issues=issues_in_order(col.issues),
         unreadable_edss=unreadable,
         unavailable=unavailable,
     )
@@ -187,17 +188,15 @@ def _edss_series(
     if not relapses:
         return tuple([EdssMeasurement(day, value, ref, True) for day, value, ref in readings])
     window = timedelta(days=days_after)
-    return tuple(
-        [
-            EdssMeasurement(
-                day,
-                value,
-                ref,
-                not any(r.onset <= day and r.onset_latest >= day - window for r in relapses),
-            )
-            for day, value, ref in readings
-        ]
-    )
+    series: list[EdssMeasurement] = []
+    for day, value, ref in readings:
+        stable = True
+        for relapse in relapses:
+            if relapse.onset <= day and relapse.onset_latest >= day - window:
+                stable = False
+                break
+        series.append(EdssMeasurement(day, value, ref, stable))
+    return tuple(series)
 
 
 def _flag_unstructured_mri(col: Collector) -> None:
