@@ -88,6 +88,14 @@ def concept_texts(concept: object) -> list[str]:
 
 def status_code(concept: object) -> str | None:
     """The code of a status CodeableConcept (Condition.verificationStatus)."""
+    coding_list = concept.get("coding") if isinstance(concept, dict) else None
+    if isinstance(coding_list, list):  # the usual shape, without a generator
+        for coding in coding_list:
+            if isinstance(coding, dict):
+                system, code = coding.get("system"), coding.get("code")
+                if isinstance(system, str) and isinstance(code, str):
+                    return code
+        return None
     for _system, code in codings(concept):
         return code
     return None

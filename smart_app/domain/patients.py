@@ -38,20 +38,8 @@ def iter_entries(resources: object) -> Iterator[Entry]:
 def list_entries(resources: object) -> list[Entry]:
     """:func:`iter_entries` as a list, written as plain loops: it runs for every resource."""
     found: list[Entry] = []
-
-    def add(item: object, full_url: str | None) -> None:
-        resource = item if isinstance(item, dict) else as_resource(item)
-        if resource is not None and resource.get("resourceType") == "Bundle":
-            for entry in get_list(resource, "entry"):
-                if not isinstance(entry, dict):
-                    add(None, None)
-                elif not _is_outcome(entry):
-                    add(entry.get("resource"), get_str(entry, "fullUrl"))
-            return
-        found.append(Entry(resource, _ref_of(resource, full_url), full_url, len(found) + 1))
-
     if isinstance(resources, dict) or hasattr(resources, "model_dump"):
-        add(resources, None)
+        _add(found, resources, None)
     elif isinstance(resources, Iterable) and not isinstance(resources, str | bytes):
         for item in resources:
             rtype = item.get("resourceType") if isinstance(item, dict) else None
@@ -61,10 +49,24 @@ def list_entries(resources: object) -> list[Entry]:
                 ref = f"{rtype}/{rid}" if isinstance(rid, str) and rid else None
                 found.append(Entry(item, ref, None, len(found) + 1))
             else:
-                add(item, None)
+                _add(found, item, None)
     else:
-        add(resources, None)
+        _add(found, resources, None)
     return found
+
+
+def _add(found: list[Entry], item: object, full_url: str | None) -> None:
+    """The general path of :func:`list_entries`: models, Bundles (nested too), garbage. A plain
+    function rather than a closure: a recursive closure is a reference cycle per call."""
+    resource = item if isinstance(item, dict) else as_resource(item)
+    if resource is not None and resource.get("resourceType") == "Bundle":
+        for entry in get_list(resource, "entry"):
+            if not isinstance(entry, dict):
+                _add(found, None, None)
+            elif not _is_outcome(entry):
+                _add(found, entry.get("resource"), get_str(entry, "fullUrl"))
+        return
+    found.append(Entry(resource, _ref_of(resource, full_url), full_url, len(found) + 1))
 
 
 def _is_outcome(entry: JsonDict) -> bool:
