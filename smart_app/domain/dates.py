@@ -39,10 +39,8 @@ def parse_fhir_date(value: object) -> DateRange | None:
     """Parse a FHIR date/dateTime/instant string; None when it is not one."""
     if not isinstance(value, str) or len(value) < 4:
         return None
-    try:
+    if value in _PARSED:  # a membership test: a miss raising KeyError would cost more
         return _PARSED[value]
-    except KeyError:
-        pass
     parsed = _parse(value)
     if len(_PARSED) >= _PARSED_MAX:
         _PARSED.clear()
@@ -62,7 +60,7 @@ def _parse(value: str) -> DateRange | None:
         else:
             if len(text) > 10 and text[10] != "T":
                 return None
-            return DateRange(day, day, partial=False)
+            return DateRange(day, day, False)
     try:
         year = int(text[0:4])
         if len(text) == 4:
