@@ -10,7 +10,7 @@ not patient data and are skipped silently (docs/clinical-rules.md, "Q. Data qual
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from smart_app.domain.fhir_read import JsonDict, as_resource, get_list, get_str
 
@@ -38,20 +38,26 @@ def iter_entries(resources: object) -> Iterator[Entry]:
 def list_entries(resources: object) -> list[Entry]:
     """:func:`iter_entries` as a list, written as plain loops: it runs for every resource."""
     found: list[Entry] = []
-    if isinstance(resources, dict) or hasattr(resources, "model_dump"):
+    items: Iterable[Any]
+    if type(resources) is list or type(resources) is tuple:
+        items = resources  # the usual input, checked without an ABC or attribute probe
+    elif isinstance(resources, dict) or hasattr(resources, "model_dump"):
         _add(found, resources, None)
+        return found
     elif isinstance(resources, Iterable) and not isinstance(resources, str | bytes):
-        for item in resources:
-            rtype = item.get("resourceType") if isinstance(item, dict) else None
-            if isinstance(rtype, str) and rtype and rtype != "Bundle":
-                # the usual item, a plain resource: named here without the general path's calls
-                rid = item.get("id")
-                ref = f"{rtype}/{rid}" if isinstance(rid, str) and rid else None
-                found.append(Entry(item, ref, None, len(found) + 1))
-            else:
-                _add(found, item, None)
+        items = resources
     else:
         _add(found, resources, None)
+        return found
+    for item in items:
+        rtype = item.get("resourceType") if isinstance(item, dict) else None
+        if isinstance(rtype, str) and rtype and rtype != "Bundle":
+            # the usual item, a plain resource: named here without the general path's calls
+            rid = item.get("id")
+            ref = f"{rtype}/{rid}" if isinstance(rid, str) and rid else None
+            found.append(Entry(item, ref, None, len(found) + 1))
+        else:
+            _add(found, item, None)
     return found
 
 
