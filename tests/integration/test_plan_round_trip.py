@@ -18,6 +18,7 @@ import pytest
 from smart_app.domain import EvaluationContext
 from smart_app.fhir import FhirClient
 from smart_app.service.patient_plan import update_patient_plan
+from smart_app.service.server_reads import read_setup
 from smart_app.synthetic import cohort, transaction_bundle
 
 pytestmark = pytest.mark.integration
@@ -53,6 +54,9 @@ def stored_plan(fhir: FhirClient, patient_id: str) -> dict[str, str]:
 
 def test_plan_is_written_once_and_updated_when_a_new_mri_arrives(fhir: FhirClient) -> None:
     patient_id, resources = load_fresh_benign_patient(fhir)
+    # the server profile is decided once per issuer (its statement and SMART configuration,
+    # cached for an hour): counted here are the reads and writes of a run, not that discovery
+    read_setup(fhir, CONTEXT.on(AS_OF)).profile(fhir)
 
     before = fhir.request_count
     first = update_patient_plan(fhir, patient_id, CONTEXT.on(AS_OF))
