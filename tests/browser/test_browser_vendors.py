@@ -22,6 +22,7 @@ from urllib.parse import quote
 import pytest
 from flask import Flask
 from playwright.sync_api import FrameLocator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from werkzeug.serving import make_server
 
 from smart_app import create_app
@@ -134,14 +135,10 @@ def test_ehr_launch_on_a_vendor_shows_what_plain_hapi_shows(
         if ehr in LACKS_EDSS:
             # the one difference the clinical contract allows: the data is not there, and the
             # dashboard says so (as in the vendor matrix, tests/ehr/test_ehr_matrix.py)
-            expect(app.locator("#classification")).to_have_attribute(
-                "data-status", "indeterminate"
-            )
+            expect(app.locator("#classification")).to_have_attribute("data-status", "indeterminate")
             expect(app.locator("#data-issues")).to_contain_text("no-edss")
         else:
-            expect(app.locator("#classification")).to_have_attribute(
-                "data-status", expected_status
-            )
+            expect(app.locator("#classification")).to_have_attribute("data-status", expected_status)
             assert classification_text(app) == expected
         summary = app.locator("[data-testid=read-summary]")
         expect(summary).to_be_visible()
@@ -177,15 +174,22 @@ def test_expired_session_in_the_browser_reauthorises_and_the_write_lands(
             vendor.ehr.state.refresh_tokens.clear()  # the EHR ended the online session
         page.wait_for_timeout(2_500)  # the access token has expired
 
+        blocked: list[str] = []  # what Chromium refused (a CSP report is a console error)
+        page.on("console", lambda message: blocked.append(message.text))
         app.locator("[data-testid=write-plan]").click()
-        # the sandbox's sign-in (launch/patient) in the iframe: the same patient again
+        signed_out = app.locator("#patient-search")
+        try:
+            signed_out.wait_for(state="attached", timeout=LAUNCH_TIMEOUT_MS // 3)
+        except PlaywrightTimeoutError:
+            pytest.fail(f"the sandbox's sign-in never opened in the iframe; Chromium: {blocked}")
+        # the sandbox's sign-in (launch/patient) in the iframe: find the same patient again
+        app.locator("#patient-search").fill(vendor.family)
+        app.locator("#search-button").click()
         app.locator(f"input[name=sandbox_patient][value='{patient.patient_id}']").check()
         assert ehr_notes(fhir_base_url, patient.patient_id) == [], "nothing sent before"
         app.get_by_role("button", name="Open the app for this patient").click()
 
-        expect(app.locator("[data-testid=resumed-write]")).to_be_visible(
-            timeout=LAUNCH_TIMEOUT_MS
-        )
+        expect(app.locator("[data-testid=resumed-write]")).to_be_visible(timeout=LAUNCH_TIMEOUT_MS)
         assert next(frame.url for frame in page.frames if "/app/" in frame.url) == dashboard
         expect(app.locator("#classification")).to_have_attribute(
             "data-patient", f"Patient/{patient.patient_id}"
