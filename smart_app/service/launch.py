@@ -49,6 +49,8 @@ class Dashboard:
     changes: PlanChanges
     ability: WriteAbility
     notices: tuple[str, ...]
+    #: where "Write plan" writes, in words for the button (the plan's target)
+    write_target: str = "the EHR's FHIR server"
 
 
 def write_ability(
@@ -125,6 +127,7 @@ def load_dashboard(
         changes=evaluation.changes,
         ability=write_ability(scopes, capabilities, open_server=open_server),
         notices=tuple(notices),
+        write_target=f"the EHR's FHIR server ({client.base_url})",
     )
 
 

@@ -26,26 +26,18 @@ from smart_app.web.course_data import (
     ScanMark,
     course_table,
 )
+from smart_app.web.evidence_labels import evidence_labels, label_of
 from smart_app.web.launch import patient_name
-
-STATUS_TEXT = {
-    "benign": "Benign MS",
-    "too-early": "Too early to call benign",
-    "not-benign": "Not benign",
-    "indeterminate": "Indeterminate",
-    "not-applicable": "No MS diagnosis",
-}
-FINDING_TEXT = {
-    "relapse": "Relapse",
-    "mri": "New MRI activity",
-    "cdp": "Confirmed disability progression",
-}
+from smart_app.web.reading_order import FINDING_TEXT, STATUS_TEXT, reading_order, summarize
 
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
+    """A reference as the clinician reads it (``label``), linking to its evidence page."""
+
     ref: str
     url: str | None
+    label: str
 
 
 EvidenceLink = Callable[[str], str | None]
@@ -61,9 +53,13 @@ def dashboard_context(
     """Everything ``dashboard.html`` renders."""
     report, timeline = data.report, data.timeline
     c = report.classification
+    plan = data.record.existing_plan
+    labels = evidence_labels(timeline, plan)
 
     def ev(refs: tuple[str, ...]) -> list[Evidence]:
-        return [Evidence(ref, evidence_link(ref)) for ref in refs]
+        return [Evidence(ref, evidence_link(ref), label_of(ref, labels)) for ref in refs]
+
+    actions = reading_order(report, plan)
 
     course = course_input(timeline)
     chart = Markup(course_figure_html(course))  # noqa: S704 (every text escaped)
@@ -94,18 +90,21 @@ def dashboard_context(
     ]
     recommendations = [
         {
-            "code": r.code,
-            "title": ACTION_DISPLAY.get(r.code, r.code),
-            "due": r.due,
-            "window_start": r.window_start,
-            "overdue": r.overdue,
-            "priority": r.priority,
-            "rationale": r.rationale,
-            "source": r.source,
-            "evidence": ev(r.evidence),
+            "code": a.rec.code,
+            "title": a.title,
+            "due": a.rec.due,
+            "window_start": a.rec.window_start,
+            "overdue": a.due.state == "overdue",
+            "due_state": a.due.state,
+            "due_text": a.due.text,
+            "priority": a.rec.priority,
+            "rationale": a.rec.rationale,
+            "source": a.rec.source,
+            "evidence": ev(a.rec.evidence),
         }
-        for r in report.recommendations
+        for a in actions
     ]
+    summary = summarize(report, actions)
     return {
         "patient": _banner(data.patient) if need_patient_banner else None,
         "patient_ref": report.patient,
@@ -113,18 +112,23 @@ def dashboard_context(
         "classification": {
             "status": c.status,
             "status_text": STATUS_TEXT.get(c.status, c.status),
+            "reason": c.reason,
+            "onset": c.onset,
             "edss": c.edss,
             "edss_date": c.edss_date,
             "duration": c.disease_duration_years,
             "strict": c.strict,
             "evidence": ev(c.evidence),
         },
+        "summary": summary,
+        "write_target": data.write_target,
+        "write_what": write_what(data),
         "statement": report.statement,
         "activity": {
             "active": report.activity.active,
             "findings": [
                 {
-                    "kind": FINDING_TEXT.get(f.kind, f.kind),
+                    "kind": _capital(FINDING_TEXT.get(f.kind, f.kind)),
                     "date": f.date,
                     "evidence": ev(f.evidence),
                 }
@@ -143,16 +147,27 @@ def dashboard_context(
             {"code": i.code, "resource": i.resource, "message": i.message}
             for i in report.data_issues
         ],
-        "existing_plan": [
-            {**row, "evidence": ev((row["ref"],))}
-            for row in _existing_plan(data.record.existing_plan)
-        ],
+        "existing_plan": [{**row, "evidence": ev((row["ref"],))} for row in _existing_plan(plan)],
         "plan_readable": data.record.plan_readable,
         "changes": data.changes,
         "up_to_date": data.changes.bundle is None,
         "ability": data.ability,
         "notices": data.notices,
     }
+
+
+def write_what(data: Dashboard) -> str:
+    """What "Write plan" will write where, in one sentence (next to the button)."""
+    c = data.changes
+    counts = [
+        (len(c.created), "new"),
+        (len(c.updated), "updated"),
+        (len(c.completed), "to complete"),
+        (len(c.cancelled), "to cancel"),
+    ]
+    tasks = ", ".join(f"{n} {what}" for n, what in counts if n) or "none changed"
+    careplan = "" if c.careplan in ("unchanged", "none") else f"the CarePlan ({c.careplan}), "
+    return f"Writes {careplan}Tasks: {tasks}, to {data.write_target}."
 
 
 def course_input(timeline: PatientTimeline) -> CourseInput:
@@ -186,6 +201,10 @@ def course_input(timeline: PatientTimeline) -> CourseInput:
         threshold=rules.benign_edss_max,
         unstable_days=rules.stable_edss_days_after_relapse,
     )
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _lesions(counts: dict[str, float]) -> tuple[float | None, float | None]:
