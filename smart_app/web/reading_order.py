@@ -153,6 +153,13 @@ class Summary:
     activity: str
     next_action: Action | None
 
+    @property
+    def next_heading(self) -> str:
+        """ "Most urgent" for an urgent action or one due now, else just "Next"."""
+        a = self.next_action
+        urgent = a is not None and (a.rec.priority == "urgent" or a.due.state != UPCOMING)
+        return "Most urgent" if urgent else "Next"
+
 
 def summarize(report: PatientReport, actions: Sequence[Action]) -> Summary:
     """Classification with its reason, activity, and the most urgent action."""

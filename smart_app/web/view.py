@@ -162,12 +162,16 @@ def write_what(data: Dashboard) -> str:
     counts = [
         (len(c.created), "new"),
         (len(c.updated), "updated"),
-        (len(c.completed), "to complete"),
-        (len(c.cancelled), "to cancel"),
+        (len(c.completed), "completed"),
+        (len(c.cancelled), "cancelled"),
     ]
-    tasks = ", ".join(f"{n} {what}" for n, what in counts if n) or "none changed"
-    careplan = "" if c.careplan in ("unchanged", "none") else f"the CarePlan ({c.careplan}), "
-    return f"Writes {careplan}Tasks: {tasks}, to {data.write_target}."
+    tasks = sum(n for n, _ in counts)
+    detail = ", ".join(f"{n} {what}" for n, what in counts if n)
+    careplan = {"created": "a new CarePlan", "revoked": "the CarePlan revoked"}.get(
+        c.careplan, "the CarePlan"
+    )
+    task_text = f" and {tasks} Task{'s' if tasks != 1 else ''} ({detail})" if tasks else ""
+    return f"Writes {careplan}{task_text} to {data.write_target}."
 
 
 def course_input(timeline: PatientTimeline) -> CourseInput:
