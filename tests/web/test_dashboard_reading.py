@@ -301,7 +301,7 @@ def test_each_reference_is_named_as_what_it_is(
 
 
 def test_plan_resources_are_named_by_their_action() -> None:
-    plan = [
+    plan: list[dict[str, Any]] = [
         {
             "resourceType": "Task",
             "id": "0d5c",
