@@ -144,7 +144,7 @@ def dashboard_context(
         "dmts": dmts,
         "recommendations": recommendations,
         "data_issues": [
-            {"code": i.code, "resource": i.resource, "message": i.message}
+            {"code": i.code, "resource": ev((i.resource,)), "message": i.message}
             for i in report.data_issues
         ],
         "existing_plan": [{**row, "evidence": ev((row["ref"],))} for row in _existing_plan(plan)],
