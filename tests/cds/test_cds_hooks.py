@@ -36,7 +36,10 @@ PATIENTS = {p.patient_id: p for p in cohort(as_of=AS_OF, patients=20)}
 
 
 def make_client(
-    fetches: list[str] | None = None, *, trusted_hosts: tuple[str, ...] = ()
+    fetches: list[str] | None = None,
+    *,
+    trusted_hosts: tuple[str, ...] = (),
+    fhir_servers: tuple[str, ...] = (FHIR,),
 ) -> FlaskClient:
     def fetcher(url: str) -> dict[str, Any]:
         if fetches is not None:
@@ -47,7 +50,9 @@ def make_client(
         app_launch_url=LAUNCH,
         redis_url=None,
         public_url=PUBLIC_URL,
-        cds_allowed_issuers={ISS: CdsClientAllowance(jwks_url=JWKS_URL, fhir_servers=[FHIR])},
+        cds_allowed_issuers={
+            ISS: CdsClientAllowance(jwks_url=JWKS_URL, fhir_servers=list(fhir_servers))
+        },
         trusted_hosts=list(trusted_hosts),
     )
     verifier = CdsClientVerifier({ISS: JWKS_URL}, ReplayCache(None), fetcher=fetcher)

@@ -158,6 +158,7 @@ def test_cds_call_without_prefetch_reads_without_batch(
             "subject": "cds",
         },
     )
-    response = call(make_client(), body, client_jwt())
+    # the sandbox's FHIR base is registered for this CDS client (else 412: no SSRF)
+    response = call(make_client(fhir_servers=(no_batch_fhir,)), body, client_jwt())
     assert response.status_code == 200, response.json
     assert isinstance(response.json["cards"], list)
