@@ -6,13 +6,14 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import responses
 from flask.testing import FlaskClient
 
 from smart_app.synthetic import SCENARIO_NAMES, SyntheticPatient, cohort, patient_id
+from smart_app.web.runtime import EXTENSION
 from tests.web.web_flow import OPEN_ISS, V2_ISS, World, build_world, full_launch, post_write
 
 SCENARIOS = ("benign-strict", "activity-relapse", "natalizumab-jcv-positive")
@@ -114,3 +115,43 @@ def test_written_plan_table_shows_action_status_and_due_not_ids(page_world: Worl
         assert re.fullmatch(r"\d{4}-\d\d-\d\d", due)
     assert 'data-testid="write-plan"' not in page
     assert f"Plan up to date in the EHR's FHIR server ({V2_ISS})." in html.unescape(page)
+
+
+def due_states(page: str) -> dict[str, tuple[str, str]]:
+    """Action code -> (due state, what the When cell says)."""
+    rows = re.findall(
+        r'data-code="([^"]+)" data-due-state="([^"]+)"[^>]*>\s*<td>.*?</td>\s*<td>(.*?)</td>',
+        page,
+        re.S,
+    )
+    return {code: (state, cell_text(cell)) for code, state, cell in rows}
+
+
+def cell_text(cell: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", cell))
+
+
+def test_a_need_already_in_the_plan_is_overdue_later_a_new_one_only_due_now(
+    page_world: World,
+) -> None:
+    rt = page_world.app.extensions[EXTENSION]
+    page_world.v2.auth.patient = pid("benign-strict")
+    browser: FlaskClient = page_world.app.test_client()
+    dashboard = full_launch(browser, page_world.v2)
+    later = date.today() + timedelta(days=500)  # past every due date of this patient's plan
+
+    rt.today = lambda: later  # the same record, looked at 500 days on, before any write
+    before = due_states(browser.get(dashboard).get_data(as_text=True))
+    assert before
+    assert {state for state, _ in before.values()} == {"due-now"}, before
+
+    rt.today = date.today  # written today ...
+    status, _ = post_write(browser, dashboard)
+    assert status == 303
+    rt.today = lambda: later  # ... and still open 500 days on: overdue since its due date
+    after = due_states(browser.get(dashboard).get_data(as_text=True))
+    assert after.keys() == before.keys()
+    for code, (state, when) in after.items():
+        assert state == "overdue", code
+        assert re.fullmatch(r"overdue since \d{4}-\d\d-\d\d", when), when
+        assert date.fromisoformat(when.rsplit(" ", 1)[1]) < later
