@@ -15,7 +15,6 @@ from markupsafe import Markup
 
 from smart_app.domain import PatientTimeline
 from smart_app.domain.dates import add_months
-from smart_app.domain.plan import ACTION_DISPLAY
 from smart_app.service.launch import Dashboard
 from smart_app.web.course_chart import course_figure_html
 from smart_app.web.course_data import (
@@ -226,18 +225,15 @@ def _banner(patient: dict[str, Any]) -> dict[str, str]:
 
 
 def _existing_plan(resources: tuple[dict[str, Any], ...]) -> list[dict[str, str]]:
+    """The plan in the EHR: each resource (named by its action, see evidence_labels), its
+    status and due date."""
     rows = []
     for resource in resources:
-        code = ""
-        for coding in (resource.get("code") or {}).get("coding") or []:
-            if isinstance(coding, dict) and coding.get("code"):
-                code = ACTION_DISPLAY.get(str(coding["code"]), str(coding["code"]))
         period = (resource.get("restriction") or {}).get("period") or {}
         rows.append(
             {
                 "type": str(resource.get("resourceType", "")),
                 "ref": f"{resource.get('resourceType')}/{resource.get('id')}",
-                "what": code or str(resource.get("title") or resource.get("description") or ""),
                 "status": str(resource.get("status", "")),
                 "due": str(period.get("end", "")),
             }
