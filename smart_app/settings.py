@@ -35,6 +35,10 @@ class Settings(BaseSettings):
         default="http://example.org/fhir/ms-monitor",
         description="Canonical base of the project's own CodeSystems, profiles and PlanDefinition.",
     )
+    plan_store_url: str | None = Field(
+        default=None,
+        description="ms-monitor's own FHIR plan store (HAPI), for EHRs that refuse CarePlan/Task.",
+    )
     http_timeout_seconds: float = Field(default=30.0, gt=0)
     http_retries: int = Field(default=3, ge=0)
     secret_key: str | None = Field(default=None, description="Flask secret key; random if unset.")

@@ -40,7 +40,15 @@ US_CORE_CAREPLAN_ASSESS_PLAN = (
     "http://hl7.org/fhir/us/core/CodeSystem/careplan-category|assess-plan"
 )
 RADIOLOGY_LOINC = "http://loinc.org|LP29684-5"
-KEYS = frozenset({"codes", "observation_categories", "report_categories", "careplan_category"})
+KEYS = frozenset(
+    {
+        "codes",
+        "observation_categories",
+        "report_categories",
+        "careplan_category",
+        "inbox_communication",
+    }
+)
 
 
 def _token(value: Any, where: str) -> str:
@@ -62,6 +70,9 @@ class SiteConfiguration:
     observation_categories: tuple[str, ...] = ()
     report_categories: tuple[str, ...] = ()
     careplan_category: str = US_CORE_CAREPLAN_ASSESS_PLAN
+    #: the site delivers an app's Communication to a practitioner's inbox (Oracle Health's
+    #: ``notification``); Epic accepts Communication only for community resources
+    inbox_communication: bool = False
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, where: str = "site") -> SiteConfiguration:
@@ -93,11 +104,15 @@ class SiteConfiguration:
         if not isinstance(reports, list):
             raise ConfigurationError(f"{where}.report_categories: expected a list")
         careplan = data.get("careplan_category", US_CORE_CAREPLAN_ASSESS_PLAN)
+        inbox = data.get("inbox_communication", False)
+        if not isinstance(inbox, bool):
+            raise ConfigurationError(f"{where}.inbox_communication: expected true or false")
         return cls(
             codes=codes,
             observation_categories=tuple(categories),
             report_categories=tuple(_token(r, f"{where}.report_categories") for r in reports),
             careplan_category=_token(careplan, f"{where}.careplan_category"),
+            inbox_communication=inbox,
         )
 
     def codes_for(self, concept: str) -> tuple[str, ...]:

@@ -32,19 +32,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def fhir_base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    configured = os.environ.get("FHIR_BASE_URL")
-    if configured:
-        yield configured.rstrip("/")
-        return
+def _hapi_server(
+    tmp_path_factory: pytest.TempPathFactory, name: str, java_opts: str = ""
+) -> Iterator[str]:
+    """A ``launch/hapi`` server on a free loopback port (in-memory database), stopped after."""
     missing = [tool for tool in ("java", "mvn") if shutil.which(tool) is None]
     if missing:
         pytest.fail(
             f"the HAPI FHIR test server needs {' and '.join(missing)} on PATH "
             "(install a JDK 17+ and Maven, or set FHIR_BASE_URL to a running server)"
         )
-    env = {**os.environ, "HAPI_RUN_DIR": str(tmp_path_factory.mktemp("hapi"))}
+    env = {**os.environ, "HAPI_RUN_DIR": str(tmp_path_factory.mktemp(name))}
+    if java_opts:
+        env["HAPI_JAVA_OPTS"] = java_opts
     started = subprocess.run(
         ["bash", str(HAPI_SCRIPT), "start", "--port", str(free_port()), "--db", "mem"],
         env=env,
@@ -66,6 +66,30 @@ def fhir_base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             timeout=120,
             check=False,
         )
+
+
+@pytest.fixture(scope="session")
+def fhir_base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    configured = os.environ.get("FHIR_BASE_URL")
+    if configured:
+        yield configured.rstrip("/")
+        return
+    yield from _hapi_server(tmp_path_factory, "hapi")
+
+
+@pytest.fixture(scope="session")
+def plan_store_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """ms-monitor's own plan store: a second ``launch/hapi`` instance (``PLAN_STORE_URL`` if set).
+
+    A second JVM rather than a HAPI partition: partitioning would move every test's FHIR base
+    under a tenant path and needs a rebuilt jar; the store needs little heap (512 MB here, the
+    machine has several GB free), and a separate server proves the EHR never sees the plan.
+    """
+    configured = os.environ.get("PLAN_STORE_URL")
+    if configured:
+        yield configured.rstrip("/")
+        return
+    yield from _hapi_server(tmp_path_factory, "plan-store", java_opts="-Xmx512m")
 
 
 @pytest.fixture

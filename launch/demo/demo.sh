@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The local demo stack: HAPI FHIR (file database), the synthetic cohort, Redis, a queue worker,
-# the SMART EHR sandbox and the app (gunicorn). Every process listens on 127.0.0.1 only.
+# The local demo stack: HAPI FHIR (file database), the synthetic cohort, ms-monitor's plan store (a
+# second launch/hapi server, file database), Redis, a queue worker, the SMART EHR sandbox and the
+# app (gunicorn). Every process listens on 127.0.0.1 only.
 #   launch/demo/demo.sh start    start what is not running yet, print the launcher URL
 #   launch/demo/demo.sh stop     stop everything it started
 #   launch/demo/demo.sh status
@@ -12,8 +13,10 @@ HAPI_PORT=${HAPI_PORT:-8080}
 SANDBOX_PORT=${SANDBOX_PORT:-9090}
 APP_PORT=${APP_PORT:-5000}
 REDIS_PORT=${REDIS_PORT:-6380}
+PLAN_STORE_PORT=${PLAN_STORE_PORT:-8081}
 export HAPI_RUN_DIR=$run/hapi
 fhir=http://127.0.0.1:$HAPI_PORT/fhir
+plan_store=http://127.0.0.1:$PLAN_STORE_PORT/fhir
 app=http://127.0.0.1:$APP_PORT
 sandbox=http://127.0.0.1:$SANDBOX_PORT
 
@@ -47,6 +50,7 @@ app_env() {
   export MS_MONITOR_COOKIE_SECURE=false  # plain http on 127.0.0.1; use https in production
   export MS_MONITOR_FRAME_ANCESTORS="'self' $sandbox"
   export MS_MONITOR_FHIR_BASE_URL=$fhir
+  export MS_MONITOR_PLAN_STORE_URL=$plan_store
   MS_MONITOR_SECRET_KEY=$(secret secret_key)
   MS_MONITOR_WEBHOOK_SECRET=$(secret webhook_secret)
   export MS_MONITOR_SECRET_KEY MS_MONITOR_WEBHOOK_SECRET
@@ -59,6 +63,9 @@ start() {
   mkdir -p "$run"
   bash "$repo/launch/hapi/hapi.sh" start --port "$HAPI_PORT" --db "file:$run/hapi-db/h2" >/dev/null
   "$venv/bin/ms-monitor" seed --fhir-base "$fhir"
+  # the plan store: where plans go when the EHR (e.g. the sandbox as Epic) refuses CarePlan/Task
+  HAPI_RUN_DIR=$run/plan-store HAPI_JAVA_OPTS=-Xmx512m bash "$repo/launch/hapi/hapi.sh" start \
+    --port "$PLAN_STORE_PORT" --db "file:$run/plan-store-db/h2" >/dev/null
   running redis || {
     redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$run" --appendonly yes \
       --daemonize yes --pidfile "$run/redis.pid" --logfile "$run/redis.log"
@@ -81,6 +88,7 @@ ms-monitor demo is running (logs in $run/):
   standalone launch with the patient picker:                      $app/standalone
   open-server mode straight on HAPI (no auth):                    $app/launch?iss=$fhir&patient=msm-001
   HAPI FHIR R4:                                                   $fhir
+  ms-monitor's plan store (plans the EHR does not accept):        $plan_store
 Stop it with: make stop
 TEXT
 }
@@ -92,6 +100,7 @@ stop() {
   done
   if running redis; then redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || kill "$(cat "$run/redis.pid")"; fi
   bash "$repo/launch/hapi/hapi.sh" stop >/dev/null || true
+  HAPI_RUN_DIR=$run/plan-store bash "$repo/launch/hapi/hapi.sh" stop >/dev/null || true
   echo "ms-monitor demo stopped"
 }
 

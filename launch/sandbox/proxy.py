@@ -9,6 +9,7 @@ paging stays on the sandbox.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import requests
@@ -76,10 +77,13 @@ def create_proxy_blueprint(config: SandboxConfig, state: SandboxState) -> Bluepr
         profile = state.profile()
         try:
             if profile.passthrough:
-                return forward(path)
-            return _as_vendor_format(profile, emulated(profile, path))
+                answer = forward(path)
+            else:
+                answer = _as_vendor_format(profile, emulated(profile, path))
         except requests.RequestException as exc:
             return _fhir_error(502, f"upstream FHIR server failed: {exc}", code="transient")
+        _stall_after_write(state, path, answer)
+        return answer
 
     def emulated(profile: EhrProfile, path: str) -> Response:
         """The request as ``profile``'s EHR answers it (token and scope checks first)."""
@@ -160,6 +164,19 @@ def create_proxy_blueprint(config: SandboxConfig, state: SandboxState) -> Bluepr
         return _relay(config, answer, grant)
 
     return bp
+
+
+def _stall_after_write(state: SandboxState, path: str, answer: Response) -> None:
+    """Error injection: hold a committed create's answer (``SandboxState.stall_after_write``)."""
+    rtype = path.strip("/").split("/", 1)[0]
+    if request.method != "POST" or answer.status_code != 201:
+        return
+    with state.lock:
+        left = state.stall_after_write.get(rtype, 0)
+        if left <= 0:
+            return
+        state.stall_after_write[rtype] = left - 1
+    time.sleep(state.stall_seconds)
 
 
 def _as_vendor_format(profile: EhrProfile, answer: Response) -> Response:

@@ -115,6 +115,10 @@ class SandboxState:
     rate_limit: MinuteWindow | None = None
     #: writes attempted on another app's CarePlans/Tasks (must stay empty)
     foreign_writes: list[str] = field(default_factory=list)
+    #: error injection: the next N creates of these types are committed upstream, then the
+    #: answer is held for ``stall_seconds`` (the client times out after the server committed)
+    stall_after_write: dict[str, int] = field(default_factory=dict)
+    stall_seconds: float = 0.0
 
     def profile(self) -> EhrProfile:
         return profile_named(self.ehr)

@@ -25,6 +25,7 @@ from authlib.oauth2.base import OAuth2Error
 from smart_app.auth.client_auth import ASSERTION_TYPE, private_key_jwt_session
 from smart_app.auth.discovery import backend_configuration
 from smart_app.auth.jwks import SigningKey
+from smart_app.domain.reads import AUDIT_TYPES, NOTE_TYPES
 from smart_app.errors import AuthError
 
 __all__ = ["ASSERTION_TYPE", "SCOPES_V1", "SCOPES_V2", "BackendTokenSource", "IssuedToken"]
@@ -35,6 +36,14 @@ log = logging.getLogger(__name__)
 SCOPES_V2 = "system/*.rs system/CarePlan.cu system/Task.cu"
 #: The SMART v1 equivalents, for servers that do not announce ``permission-v2``.
 SCOPES_V1 = "system/*.read system/CarePlan.write system/Task.write"
+#: With a plan store: the EHR note (create + search before retry) and its Provenance.
+NOTE_SCOPES_V2 = " ".join(
+    [*(f"system/{t}.crs" for t in NOTE_TYPES), *(f"system/{t}.c" for t in AUDIT_TYPES)]
+)
+NOTE_SCOPES_V1 = " ".join(
+    [*(f"system/{t}.read system/{t}.write" for t in NOTE_TYPES)]
+    + [f"system/{t}.write" for t in AUDIT_TYPES]
+)
 #: Fetch a new token this long before the old one expires (clock skew, slow requests).
 EXPIRY_MARGIN_SECONDS = 30
 
@@ -61,8 +70,11 @@ class BackendTokenSource:
         session: requests.Session | None = None,
         timeout_seconds: float = 30.0,
         clock: Callable[[], float] = time.time,
+        notes: bool = False,
     ) -> None:
+        """``notes``: also ask for the EHR note's scopes (a plan store is configured)."""
         self.fhir_base = fhir_base.rstrip("/")
+        self._notes = notes
         self.client_id = client_id
         self._key = signing_key
         self._scopes = scopes
@@ -112,7 +124,10 @@ class BackendTokenSource:
         )
         self._token_url = token_url
         if self._scopes is None:
-            self._scopes = SCOPES_V2 if "permission-v2" in capabilities else SCOPES_V1
+            v2 = "permission-v2" in capabilities
+            self._scopes = SCOPES_V2 if v2 else SCOPES_V1
+            if self._notes:
+                self._scopes += " " + (NOTE_SCOPES_V2 if v2 else NOTE_SCOPES_V1)
 
     def _fetch(self) -> IssuedToken:
         token_url = self.token_url

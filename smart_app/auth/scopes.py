@@ -11,38 +11,52 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from smart_app.domain.reads import AUDIT_TYPES, PLAN_TYPES, read_types
+from smart_app.domain.reads import AUDIT_TYPES, NOTE_TYPES, PLAN_TYPES, read_types
 
 #: What the engine reads and what ms-monitor writes (smart_app.domain.reads).
 READ_RESOURCES: tuple[str, ...] = read_types()
 WRITE_RESOURCES: tuple[str, ...] = PLAN_TYPES
 #: Create-only: the Provenance that records who wrote the plan (product.md, Security).
 AUDIT_RESOURCES: tuple[str, ...] = AUDIT_TYPES
+#: Create and search: the EHR note with the plan (searched before any retry of its create).
+NOTE_RESOURCES: tuple[str, ...] = NOTE_TYPES
 IDENTITY_SCOPES: tuple[str, ...] = ("openid", "fhirUser")
 EHR_LAUNCH_SCOPE = "launch"
 STANDALONE_PATIENT_SCOPE = "launch/patient"
 OFFLINE_ACCESS_SCOPE = "offline_access"
+#: A refresh token while the user is online (Oracle Health access tokens last 570 s): a write
+#: after expiry refreshes instead of ending the session.
+ONLINE_ACCESS_SCOPE = "online_access"
 
 _V1_PERMISSIONS = {"read": frozenset("rs"), "write": frozenset("cud"), "*": frozenset("cruds")}
 
 
 def resource_scopes(*, v2: bool) -> tuple[str, ...]:
     """Patient-level read scopes for the engine's inputs, write scopes for our own plan."""
+    return tuple(f"patient/{scope}" for scope in resource_permissions(v2=v2))
+
+
+def resource_permissions(*, v2: bool) -> tuple[str, ...]:
+    """``Type.permission`` for every resource the app uses (a launch prefixes ``patient/``,
+    Backend Services ``system/``)."""
     read, write, create = (".rs", ".cu", ".c") if v2 else (".read", ".write", ".write")
+    notes = (".crs",) if v2 else (".read", ".write")
     return (
-        tuple(f"patient/{r}{read}" for r in READ_RESOURCES)
-        + tuple(f"patient/{r}{write}" for r in WRITE_RESOURCES)
-        + tuple(f"patient/{r}{create}" for r in AUDIT_RESOURCES)
+        tuple(f"{r}{read}" for r in READ_RESOURCES)
+        + tuple(f"{r}{write}" for r in WRITE_RESOURCES)
+        + tuple(f"{r}{create}" for r in AUDIT_RESOURCES)
+        + tuple(f"{r}{n}" for r in NOTE_RESOURCES for n in notes)
     )
 
 
 def launch_scopes(*, ehr_launch: bool, v2: bool, offline_access: bool = False) -> str:
     """The scope string for an authorize request (EHR launch ``launch``, standalone
-    ``launch/patient``; https://hl7.org/fhir/smart-app-launch/scopes-and-launch-context.html)."""
+    ``launch/patient``; https://hl7.org/fhir/smart-app-launch/scopes-and-launch-context.html).
+    Always a refresh token: ``offline_access`` where the registration allows it, else
+    ``online_access``."""
     scopes = [EHR_LAUNCH_SCOPE if ehr_launch else STANDALONE_PATIENT_SCOPE, *IDENTITY_SCOPES]
     scopes.extend(resource_scopes(v2=v2))
-    if offline_access:
-        scopes.append(OFFLINE_ACCESS_SCOPE)
+    scopes.append(OFFLINE_ACCESS_SCOPE if offline_access else ONLINE_ACCESS_SCOPE)
     return " ".join(scopes)
 
 

@@ -134,6 +134,8 @@ class PendingLaunch:
     scope: str = ""
     redirect_uri: str = ""
     launch: str | None = field(default=None, repr=False)
+    #: a re-authorisation after the session ended: the launch to return to (same patient only)
+    resume_launch: str | None = field(default=None, repr=False)
 
     def to_json(self) -> bytes:
         return json.dumps({name: getattr(self, name) for name in self.__slots__}).encode()
@@ -142,6 +144,13 @@ class PendingLaunch:
     def from_json(cls, raw: bytes | str) -> PendingLaunch:
         try:
             data = json.loads(raw)
-            return cls(**{name: data[name] for name in cls.__slots__})
+            optional = {"resume_launch"}
+            return cls(
+                **{
+                    name: data[name]
+                    for name in cls.__slots__
+                    if name not in optional or name in data
+                }
+            )
         except (ValueError, KeyError, TypeError) as error:
             raise AuthError("The pending launch is unreadable; launch the app again") from error

@@ -48,6 +48,10 @@ ENGINE_READS: tuple[PatientSearch, ...] = (
 PLAN_TYPES: tuple[str, ...] = ("CarePlan", "Task")
 #: Created with every plan write, never read: who wrote what (https://hl7.org/fhir/R4/provenance.html).
 AUDIT_TYPES: tuple[str, ...] = ("Provenance",)
+#: Where the EHR refuses the plan: the clinical note with the plan and the inbox message about it,
+#: created once per plan change and searched for before any retry (no EHR offers conditional
+#: create).
+NOTE_TYPES: tuple[str, ...] = ("DocumentReference", "Communication")
 
 
 def clinical_types() -> tuple[str, ...]:

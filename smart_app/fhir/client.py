@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlencode, urlsplit
 
@@ -30,6 +31,16 @@ log = logging.getLogger(__name__)
 
 FHIR_JSON = "application/fhir+json"
 _TEMPORARY_STATUSES = frozenset({429, 503})
+
+
+@dataclass(frozen=True, slots=True)
+class WriteAnswer:
+    """A write's answer: EHRs often send an empty body with only ``Location`` and ``ETag``."""
+
+    status: int
+    location: str
+    etag: str
+    resource: dict[str, Any] | None
 
 
 class TokenSource(Protocol):
@@ -85,6 +96,14 @@ class FhirClient:
         adapter = HTTPAdapter(max_retries=_retry_policy(retries, backoff_seconds))
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
+        # Writes that are not idempotent (an EHR note: no conditional create) are never re-sent
+        # after the request left: only a refused connection is retried on this session.
+        self._once_session = requests.Session()
+        once = HTTPAdapter(
+            max_retries=Retry(total=retries, connect=retries, read=0, status=0, other=0)
+        )
+        self._once_session.mount("http://", once)
+        self._once_session.mount("https://", once)
         self.request_count = 0
 
     @property
@@ -118,6 +137,32 @@ class FhirClient:
     ) -> dict[str, Any]:
         """Invoke an operation such as ``Observation/$validate`` (POST when a body is given)."""
         return self._json("POST" if body is not None else "GET", path, body=body, params=params)
+
+    def write_once(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any],
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> WriteAnswer:
+        """One create or update that is not re-sent after a timeout (the server may have
+        committed it: the caller reads before any retry). Returns ``Location`` and ``ETag``."""
+        response = self._send(method, path, body=body, headers=headers, once=True)
+        location = response.headers.get("Location") or response.headers.get("Content-Location")
+        resource: dict[str, Any] | None = None
+        if response.content:
+            try:
+                parsed = response.json()
+            except ValueError:
+                parsed = None
+            resource = parsed if isinstance(parsed, dict) else None
+        return WriteAnswer(
+            status=response.status_code,
+            location=location or "",
+            etag=response.headers.get("ETag", ""),
+            resource=resource,
+        )
 
     # -- search, batch, transaction ------------------------------------------------------------
 
@@ -225,6 +270,7 @@ class FhirClient:
         params: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
         headers: Mapping[str, str] | None = None,
         stream: bool = False,
+        once: bool = False,
     ) -> requests.Response:
         url = path if path.startswith(("http://", "https://")) else self._url(path)
         if params:
@@ -232,7 +278,7 @@ class FhirClient:
             url = f"{url}?{urlencode(pairs)}"
         refreshed = False
         while True:
-            response = self._send_once(method, url, body, headers, stream)
+            response = self._send_once(method, url, body, headers, stream, once=once)
             if response.status_code == 401 and not refreshed and self._can_refresh():
                 refreshed = True
                 continue
@@ -257,6 +303,8 @@ class FhirClient:
         body: Mapping[str, Any] | None,
         extra_headers: Mapping[str, str] | None = None,
         stream: bool = False,
+        *,
+        once: bool = False,
     ) -> requests.Response:
         headers = {"Accept": FHIR_JSON, **(extra_headers or {})}
         if body is not None:
@@ -266,7 +314,8 @@ class FhirClient:
             headers["Authorization"] = authorization
         self.request_count += 1
         try:
-            return self._session.request(
+            session = self._once_session if once else self._session
+            return session.request(
                 method,
                 url,
                 data=_dumps(body).encode() if body is not None else None,

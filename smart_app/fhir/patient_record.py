@@ -134,6 +134,39 @@ def read_patient_record(
     )
 
 
+def read_planned_record(
+    client: FhirClient, patient_id: str, urls: Sequence[str], *, batch: bool, max_workers: int = 4
+) -> PatientRecord:
+    """Patient and the clinical searches of a portable search plan (smart_app.fhir.search_plan),
+    without our plan (it is kept elsewhere). A search the server refuses (400, 403, 404) is left
+    out: a data issue, never a failed read. (The write side's hook until the one reader runs
+    the portable plan on every path, issue 10.)"""
+    all_urls = [f"{PATIENT_TYPE}/{patient_id}", *urls]
+    answers: list[dict[str, Any] | FhirError] | None = None
+    if batch:
+        try:  # Epic answers a batch with an HTML 404, Oracle Health with 422
+            answers = _batch(client, all_urls)
+        except FhirFatalError as exc:
+            if exc.status not in BATCH_REFUSED | {404, 422}:
+                raise
+    batched = answers is not None
+    if answers is None:
+        answers = _parallel(client, all_urls, max_workers)
+    patient = answers[0]
+    if isinstance(patient, FhirError):
+        raise patient
+    resources = [patient]
+    for answer in answers[1:]:
+        if isinstance(answer, FhirError):
+            if answer.status not in PLAN_FORBIDDEN | {400, 404}:
+                raise answer
+            continue
+        resources.extend(
+            r for r in _all_pages(client, answer) if r.get("resourceType") != "OperationOutcome"
+        )
+    return PatientRecord(patient_id, tuple(resources), (), plan_readable=True, batched=batched)
+
+
 def _batch_or_parallel(
     client: FhirClient, urls: Sequence[str], *, max_workers: int
 ) -> tuple[list[dict[str, Any] | FhirError], bool]:

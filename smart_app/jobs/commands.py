@@ -50,8 +50,9 @@ def run_command(
 ) -> None:
     """Evaluate a population and bring each patient's CarePlan and Tasks up to date."""
     from smart_app.jobs.population_run import run_bulk, run_searched
-    from smart_app.service.connection import unattended_client
+    from smart_app.service.connection import plan_store_client, unattended_client
     from smart_app.service.context import evaluation_context
+    from smart_app.service.plan_delivery import unattended_home
 
     if sum((bool(patients), bool(group_id), everyone)) != 1:
         fail("give exactly one of --patient, --group or --all", EXIT_BAD_INPUT)
@@ -72,6 +73,9 @@ def run_command(
                     work_dir=Path(work_dir),
                 )
         else:
+            home = unattended_home(client, plan_store_client(settings))
+            for line in home.targets.describe():
+                click.echo(line, err=True)
             summary = run_searched(
                 client,
                 patients=patients,
@@ -79,6 +83,7 @@ def run_command(
                 context=context,
                 dry_run=dry_run,
                 concurrency=concurrency,
+                home=home,
             )
     except ConfigurationError as exc:
         fail(str(exc), EXIT_BAD_INPUT)

@@ -68,6 +68,10 @@ class PopulationSummary:
     tasks_created: int = 0
     tasks_completed: int = 0
     tasks_cancelled: int = 0
+    #: Where plans were written (``ehr``, ``plan-store``; smart_app.service.plan_targets).
+    written_to: dict[str, int] = field(default_factory=dict)
+    #: EHR notes by status (``written``, ``already``, ``recovered``, ``pending``, ``refused``).
+    notes: dict[str, int] = field(default_factory=dict)
     errors: list[tuple[str, str]] = field(default_factory=list)
 
     def add(self, run: PatientRun) -> None:
@@ -83,6 +87,11 @@ class PopulationSummary:
         self.tasks_created += len(changes.created)
         self.tasks_completed += len(changes.completed)
         self.tasks_cancelled += len(changes.cancelled)
+        if run.written:
+            target = run.target or "ehr"
+            self.written_to[target] = self.written_to.get(target, 0) + 1
+        if run.note:
+            self.notes[run.note] = self.notes.get(run.note, 0) + 1
 
     def rows(self) -> list[tuple[str, str]]:
         rows = [
@@ -94,8 +103,10 @@ class PopulationSummary:
             ("tasks created", str(self.tasks_created)),
             ("tasks completed", str(self.tasks_completed)),
             ("tasks cancelled", str(self.tasks_cancelled)),
-            ("errors", str(len(self.errors))),
         ]
+        rows.extend((f"plans written to {t}", str(n)) for t, n in sorted(self.written_to.items()))
+        rows.extend((f"EHR notes {status}", str(n)) for status, n in sorted(self.notes.items()))
+        rows.append(("errors", str(len(self.errors))))
         rows.extend((f"  {patient}", reason) for patient, reason in self.errors)
         return rows
 

@@ -28,6 +28,7 @@ from smart_app.jobs.population import (
 )
 from smart_app.service.context import EvaluationContext
 from smart_app.service.patient_plan import update_exported_patient_plan, update_patient_plan
+from smart_app.service.plan_delivery import PlanHome, update_patient_plan_at
 
 
 def run_searched(
@@ -39,7 +40,9 @@ def run_searched(
     dry_run: bool,
     concurrency: int,
     show_progress: bool = True,
+    home: PlanHome | None = None,
 ) -> PopulationSummary:
+    """``home``: the plan targets of this server (None: the server itself, as before)."""
     if patients:
         ids = list(iter_ids(patients))
     elif group_id:
@@ -49,7 +52,9 @@ def run_searched(
     work: Iterator[PatientWork] = (
         (
             pid,
-            partial(update_patient_plan, client, pid, context, dry_run=dry_run),
+            partial(update_patient_plan_at, home, pid, context, dry_run=dry_run)
+            if home is not None
+            else partial(update_patient_plan, client, pid, context, dry_run=dry_run),
         )
         for pid in ids
     )

@@ -57,9 +57,9 @@ def update_patient(
 
     ``hold_seconds`` (0 in production) lets a test kill the worker in the middle of a job.
     """
-    from smart_app.service.connection import unattended_client
+    from smart_app.service.connection import plan_store_client, unattended_client
     from smart_app.service.context import evaluation_context
-    from smart_app.service.patient_plan import update_patient_plan
+    from smart_app.service.plan_delivery import unattended_home, update_patient_plan_at
 
     job = get_current_job()
     if job is not None:
@@ -69,8 +69,8 @@ def update_patient(
     client = unattended_client(fhir_base, auth=auth, settings=settings)
     if hold_seconds > 0:
         time.sleep(hold_seconds)
-    run = update_patient_plan(
-        client,
+    run = update_patient_plan_at(
+        unattended_home(client, plan_store_client(settings)),
         patient_id,
         evaluation_context(settings),
         label=f"job:{job.id}" if job is not None else "job",
@@ -83,6 +83,8 @@ def update_patient(
         "tasks_completed": len(run.changes.completed),
         "tasks_cancelled": len(run.changes.cancelled),
         "provenance": run.outcome is not None and run.outcome.provenance,
+        "target": run.target,
+        "note": run.note,
     }
 
 

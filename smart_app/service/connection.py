@@ -42,6 +42,7 @@ def backend_token_source(fhir_base: str, settings: Settings) -> BackendTokenSour
         signing_key=key,
         scopes=settings.backend_scopes,
         timeout_seconds=settings.http_timeout_seconds,
+        notes=bool(settings.plan_store_url),
     )
 
 
@@ -53,6 +54,17 @@ def unattended_client(fhir_base: str, *, auth: str, settings: Settings) -> FhirC
     return FhirClient(
         fhir_base,
         token_source=source,
+        timeout_seconds=settings.http_timeout_seconds,
+        retries=settings.http_retries,
+    )
+
+
+def plan_store_client(settings: Settings) -> FhirClient | None:
+    """ms-monitor's own plan store (``MS_MONITOR_PLAN_STORE_URL``), None when not configured."""
+    if not settings.plan_store_url:
+        return None
+    return FhirClient(
+        settings.plan_store_url,
         timeout_seconds=settings.http_timeout_seconds,
         retries=settings.http_retries,
     )

@@ -10,7 +10,7 @@ token may create one. Identifiers only are logged, never patient data.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -118,19 +118,30 @@ def write_plan(
     author: str | None,
     audit: bool,
     label: str,
+    issuer: str | None = None,
+    user_resolves: bool = True,
+    prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> WriteOutcome:
     """Send the planned transaction (plus a Provenance when ``audit``) and log who wrote what.
 
     ``author`` is the SMART ``fhirUser`` who asked for the write (None: the app itself);
-    ``label`` names the request in the audit log (a launch id, ``run``, a job id).
+    ``label`` names the request in the audit log (a launch id, ``run``, a job id);
+    ``user_resolves`` False: the agent is an identifier (``issuer`` + ``fhirUser``), not a
+    reference; ``prepare`` moves the transaction into another server's terms (the plan store).
     """
     changes = evaluation.changes
     locations: tuple[str, ...] = ()
     written = audited = False
     if changes.bundle is not None:
-        bundle = changes.bundle
+        bundle = prepare(changes.bundle) if prepare is not None else changes.bundle
         if audit:
-            bundle = with_provenance(bundle, fhir_user=author, recorded=datetime.now(UTC))
+            bundle = with_provenance(
+                bundle,
+                fhir_user=author,
+                recorded=datetime.now(UTC),
+                issuer=issuer,
+                user_resolves=user_resolves,
+            )
             audited = len(bundle.get("entry") or []) > len(changes.bundle.get("entry") or [])
         response = client.transaction(bundle)
         locations = tuple(
@@ -176,6 +187,9 @@ class PatientRun:
     patient_id: str
     evaluation: Evaluation
     outcome: WriteOutcome | None  # None: nothing to write, or a dry run
+    target: str = ""  # where the plan is kept (smart_app.service.plan_targets); "" = the server
+    note: str = ""  # the EHR note's status (smart_app.service.ehr_note.NoteResult), if any
+    landed: tuple[str, ...] = ()  # what landed where, as the summary says it
 
     @property
     def written(self) -> bool:

@@ -5,6 +5,11 @@ https://hl7.org/fhir/R4/provenance.html: ``target`` = the resources written, ``r
 itself (an unattended run). The application service adds it on every write path (a launch,
 ``ms-monitor run``, a queue job, a population run; the domain has no clock and no user), and only
 when the transaction writes something: an up-to-date plan gets no Provenance.
+
+A reference that does not resolve sinks the whole transaction (HAPI-1094), and the ``fhirUser``
+Practitioner lives on the EHR, not on ms-monitor's plan store: the agent is the ``fhirUser``
+reference only where it resolves on the server written to; otherwise it is an identifier (the
+issuer as system, the ``fhirUser`` as value) with a display (:func:`author_who`).
 """
 
 from __future__ import annotations
@@ -32,21 +37,29 @@ def written_targets(bundle: dict[str, Any]) -> list[str]:
     return targets
 
 
-def with_provenance(
-    bundle: dict[str, Any], *, fhir_user: str | None, recorded: datetime
+def author_who(fhir_user: str | None, *, issuer: str | None, resolves: bool) -> dict[str, Any]:
+    """``agent.who``: the user's reference where it resolves on the target, else an identifier."""
+    if not fhir_user:
+        return {"display": APP_NAME}
+    if resolves:
+        return {"reference": fhir_user}
+    return {
+        "identifier": {"system": (issuer or "urn:ietf:rfc:3986").rstrip("/"), "value": fhir_user},
+        "display": f"{fhir_user} (signed in through {issuer or 'the EHR'})",
+    }
+
+
+def provenance_resource(
+    targets: list[str], *, who: dict[str, Any], user: bool, recorded: datetime
 ) -> dict[str, Any]:
-    """A copy of the transaction ``bundle`` with one Provenance entry appended (if it writes)."""
-    targets = written_targets(bundle)
-    if not targets:
-        return bundle
-    who: dict[str, Any] = {"reference": fhir_user} if fhir_user else {"display": APP_NAME}
+    """A validated R4 Provenance of ``targets`` (empty: the caller adds the one target)."""
     agents: list[dict[str, Any]] = [
         {
             "type": {"coding": [{"system": _PARTICIPANT, "code": "author"}]},
             "who": who,
         }
     ]
-    if fhir_user:
+    if user:
         agents.append(
             {
                 "type": {"coding": [{"system": _PARTICIPANT, "code": "assembler"}]},
@@ -56,12 +69,34 @@ def with_provenance(
     provenance = Provenance.model_validate(
         {
             "resourceType": "Provenance",
-            "target": [{"reference": ref} for ref in targets],
+            "target": [{"reference": ref} for ref in targets or ["urn:uuid:0"]],
             "recorded": recorded.isoformat(),
             "activity": {"coding": [{"system": _ACTIVITY, "code": "UPDATE"}]},
             "agent": agents,
         }
     ).model_dump(mode="json", exclude_none=True)
+    if not targets:
+        provenance.pop("target")
+    return provenance
+
+
+def with_provenance(
+    bundle: dict[str, Any],
+    *,
+    fhir_user: str | None,
+    recorded: datetime,
+    issuer: str | None = None,
+    user_resolves: bool = True,
+) -> dict[str, Any]:
+    """A copy of the transaction ``bundle`` with one Provenance entry appended (if it writes).
+
+    ``user_resolves`` False: the ``fhirUser`` is not on the server written to (see
+    :func:`author_who`)."""
+    targets = written_targets(bundle)
+    if not targets:
+        return bundle
+    who = author_who(fhir_user, issuer=issuer, resolves=user_resolves)
+    provenance = provenance_resource(targets, who=who, user=bool(fhir_user), recorded=recorded)
     entry = {
         "fullUrl": f"urn:uuid:{uuid.uuid4()}",
         "resource": provenance,

@@ -12,6 +12,7 @@ SMART client built from the server's discovery document, and to our own pages.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
@@ -19,7 +20,7 @@ from werkzeug.wrappers import Response
 
 from smart_app.auth.registry import ClientRegistration
 from smart_app.auth.token_source import pop_pending, save_pending, save_tokens
-from smart_app.auth.tokens import open_server_context
+from smart_app.auth.tokens import LaunchContext, open_server_context
 from smart_app.errors import AuthError, ConfigurationError, FhirError, UnknownIssuerError
 from smart_app.fhir import FhirClient
 from smart_app.fhir.ids import FHIR_ID
@@ -95,12 +96,16 @@ def standalone() -> Any:
     return _authorize(registration, launch=None)
 
 
-def _authorize(registration: ClientRegistration, *, launch: str | None) -> Any:
+def _authorize(
+    registration: ClientRegistration, *, launch: str | None, resume: str | None = None
+) -> Any:
     rt = runtime()
     try:
         pending = rt.smart_client(registration).begin(launch=launch)
     except (AuthError, ConfigurationError) as exc:
         return error_page("Cannot start the launch", str(exc), 502)
+    if resume is not None:
+        pending = replace(pending, resume_launch=resume)
     save_pending(rt.store, pending)
     states = [s for s in session.get(PENDING_STATES, []) if isinstance(s, str)]
     session[PENDING_STATES] = [*states, pending.state][-MAX_PENDING:]
@@ -146,6 +151,15 @@ def callback(registration_name: str | None = None) -> Any:
             "response); launch the app from a patient's chart.",
             400,
         )
+    resumed = _resumed(pending.resume_launch, context)
+    if resumed is not None:  # signed in again: the same launch, the same patient, new tokens
+        save_tokens(rt.store, resumed.launch_id, tokens, rt.settings.session_ttl_seconds)
+        rt.launches.update(resumed, context=context)
+        rotate_session(session)
+        log.info(
+            "launch re-authorised: launch=%s server=%s", resumed.launch_id, resumed.context.iss
+        )
+        return redirect(url_for("dashboard.show", launch_id=resumed.launch_id), code=303)
     launch_id = new_launch_id()
     save_tokens(rt.store, launch_id, tokens, rt.settings.session_ttl_seconds)
     rt.launches.save(LaunchRecord(launch_id, context, open_server=False))
@@ -153,6 +167,35 @@ def callback(registration_name: str | None = None) -> Any:
     rotate_session(session)  # new session id after login (session fixation)
     log.info("launch completed: launch=%s server=%s", launch_id, registration.iss)
     return redirect(url_for("dashboard.show", launch_id=launch_id), code=303)
+
+
+def reauthorise(record: LaunchRecord, *, pending_write: bool) -> Any:
+    """The session of ``record`` cannot be refreshed: sign in again and come back to it.
+
+    A standalone authorization (``launch/patient``: the EHR's own launch token is single use)
+    that remembers the launch; the callback returns to the same dashboard only when the EHR
+    grants the same patient on the same server (else it is a new launch), so nothing is lost
+    and patients are never mixed. A write that was pressed stays offered on the page.
+    """
+    rt = runtime()
+    registration = rt.registry.get(record.context.iss)
+    if pending_write:
+        rt.launches.update(record, write_pending=True)
+    log.info("session ended, re-authorising: launch=%s", record.launch_id)
+    return _authorize(registration, launch=None, resume=record.launch_id)
+
+
+def _resumed(resume: str | None, context: LaunchContext) -> LaunchRecord | None:
+    """The launch to return to after a re-authorisation, if the grant matches it."""
+    if not resume:
+        return None
+    record = runtime().launches.get(resume, session)
+    if record is None or record.open_server:
+        return None
+    if record.context.iss != context.iss or record.context.patient != context.patient:
+        log.warning("re-authorisation for another patient or server: a new launch")
+        return None
+    return record
 
 
 def _open_server_launch(registration: ClientRegistration) -> Any:

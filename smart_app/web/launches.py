@@ -36,6 +36,9 @@ class LaunchRecord:
     open_server: bool
     write_result: dict[str, Any] | None = field(default=None)
     write_refused: str | None = None  # the server's words when a write answered 403
+    #: the clinician pressed "Write plan" when the session could not be refreshed: after the
+    #: re-authorisation the page says the write was not sent and offers it again
+    write_pending: bool = False
 
     def to_json(self) -> bytes:
         return json.dumps(
@@ -45,6 +48,7 @@ class LaunchRecord:
                 "open_server": self.open_server,
                 "write_result": self.write_result,
                 "write_refused": self.write_refused,
+                "write_pending": self.write_pending,
             }
         ).encode()
 
@@ -57,6 +61,7 @@ class LaunchRecord:
             open_server=bool(data["open_server"]),
             write_result=data.get("write_result"),
             write_refused=data.get("write_refused"),
+            write_pending=bool(data.get("write_pending", False)),
         )
 
 

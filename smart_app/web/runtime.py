@@ -26,7 +26,9 @@ from smart_app.auth.store import TokenStore
 from smart_app.auth.token_source import LaunchTokenSource
 from smart_app.errors import FhirError
 from smart_app.fhir import FhirClient
+from smart_app.service.connection import plan_store_client
 from smart_app.service.context import EvaluationContext, evaluation_context
+from smart_app.service.plan_delivery import PlanHome, plan_home
 from smart_app.service.updates import QueueFactory
 from smart_app.settings import Settings
 from smart_app.web.launches import LaunchRecord, LaunchRepository
@@ -81,6 +83,17 @@ class WebRuntime:
             timeout_seconds=self.settings.http_timeout_seconds,
             retries=self.settings.http_retries,
         )
+
+    def plan_home(self, client: FhirClient, record: LaunchRecord) -> PlanHome | None:
+        """Where this launch's plan goes, when a plan store is configured (else None: the EHR
+        or a download, as decided from the CapabilityStatement and the scopes)."""
+        store = plan_store_client(self.settings)
+        if store is None:
+            return None
+        if record.open_server:
+            return plan_home(client, granted=None, store=store)
+        site = self.registry.get(record.context.iss).site
+        return plan_home(client, granted=record.context.granted_scopes, store=store, site=site)
 
     def capabilities(self, client: FhirClient) -> dict[str, Any] | None:
         """The server's CapabilityStatement, cached per server; None if it cannot be read."""

@@ -16,6 +16,8 @@ from markupsafe import Markup
 from smart_app.domain import PatientTimeline
 from smart_app.domain.dates import add_months
 from smart_app.service.launch import Dashboard
+from smart_app.service.plan_delivery import PLAN_STORE_NAME
+from smart_app.service.plan_targets import EHR, PLAN_STORE, PlanTargets
 from smart_app.web.course_chart import course_figure_html
 from smart_app.web.course_data import (
     CourseInput,
@@ -120,7 +122,8 @@ def dashboard_context(
             "evidence": ev(c.evidence),
         },
         "summary": summary,
-        "write_target": data.write_target,
+        "plan_home": plan_home(data.targets),
+        "write_label": write_label(data.targets),
         "write_what": write_what(data),
         "statement": report.statement,
         "activity": {
@@ -155,9 +158,27 @@ def dashboard_context(
     }
 
 
+def plan_home(targets: PlanTargets) -> str:
+    """Where the plan is kept, in words (the plan targets of the write-back decide)."""
+    return {EHR: "the EHR's FHIR server", PLAN_STORE: PLAN_STORE_NAME}.get(
+        targets.plan, "no server (the plan is offered as a download)"
+    )
+
+
+def write_label(targets: PlanTargets) -> str:
+    """The write button's words: where the plan goes, and the note when there is one."""
+    if targets.plan == PLAN_STORE:
+        note = " and a note to the EHR" if targets.note else ""
+        return f"Write plan to {PLAN_STORE_NAME}{note}"
+    return "Write plan to the EHR"
+
+
 def write_what(data: Dashboard) -> str:
     """What "Write plan" will write where, in one sentence (next to the button)."""
     c = data.changes
+    note = " and a clinical note with the plan to the EHR" if data.targets.note else ""
+    if c.bundle is None:
+        return "Writes the clinical note with this plan to the EHR."
     counts = [
         (len(c.created), "new"),
         (len(c.updated), "updated"),
@@ -170,7 +191,7 @@ def write_what(data: Dashboard) -> str:
         c.careplan, "the CarePlan"
     )
     task_text = f" and {tasks} Task{'s' if tasks != 1 else ''} ({detail})" if tasks else ""
-    return f"Writes {careplan}{task_text} to {data.write_target}."
+    return f"Writes {careplan}{task_text} to {plan_home(data.targets)}{note}."
 
 
 def course_input(timeline: PatientTimeline) -> CourseInput:

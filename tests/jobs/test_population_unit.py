@@ -16,6 +16,8 @@ from smart_app.jobs.population import retrying, run_population
 class FakeRun:
     def __init__(self) -> None:
         self.written = True
+        self.target = "ehr"  # where the plan was written (PatientRun.target)
+        self.note = ""  # no EHR note (PatientRun.note)
         self.changes: Any = type(
             "C",
             (),

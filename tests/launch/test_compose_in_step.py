@@ -31,9 +31,34 @@ def app_environment() -> dict[str, str]:
 
 
 def test_the_stack_has_every_service_of_the_demo() -> None:
-    assert set(COMPOSE["services"]) == {"hapi", "redis", "seed", "app", "worker", "sandbox"}
+    assert set(COMPOSE["services"]) == {
+        "hapi",
+        "redis",
+        "seed",
+        "app",
+        "worker",
+        "sandbox",
+        "plan-store",
+        "plan-store-db",
+    }
     for name in ("app", "worker", "sandbox", "seed"):
         assert COMPOSE["services"][name]["environment"] == app_environment()
+
+
+def test_the_plan_store_is_hapi_on_postgresql_where_the_app_looks_for_it() -> None:
+    """Issue 11: the plan store runs on a real database in compose, on the demo's port."""
+    store = COMPOSE["services"]["plan-store"]
+    assert store["image"] == COMPOSE["services"]["hapi"]["image"]
+    env = store["environment"]
+    assert env["spring.datasource.url"].startswith("jdbc:postgresql://127.0.0.1:5433/")
+    assert "5433" in " ".join(COMPOSE["services"]["plan-store-db"]["command"])
+    assert env["hapi.fhir.allow_external_references"] == "true"
+    port = re.search(r"PLAN_STORE_PORT=\$\{PLAN_STORE_PORT:-(\d+)\}", DEMO)
+    assert port
+    assert env["server.port"] == port.group(1)
+    assert (
+        app_environment()["MS_MONITOR_PLAN_STORE_URL"] == f"http://127.0.0.1:{port.group(1)}/fhir"
+    )
 
 
 def test_every_app_variable_is_a_setting_and_the_demo_sets_the_same_ones() -> None:

@@ -84,7 +84,12 @@ class FakeFhir:
     queued: list[Answer] = field(default_factory=list)  # canned answers for the next requests
     authorizations: list[str | None] = field(default_factory=list)
     transactions: list[dict[str, Any]] = field(default_factory=list)
-    stored: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: the EHR hosts its clinicians: the id_token's fhirUser resolves here
+    stored: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: {
+            "Practitioner/dr-neuro": {"resourceType": "Practitioner", "id": "dr-neuro"}
+        }
+    )
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
     def install(self, rsps: responses.RequestsMock, *, oauth: dict[str, str] | None = None) -> None:
