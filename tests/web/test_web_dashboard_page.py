@@ -59,7 +59,7 @@ def test_benign_summary_comes_first_with_the_write_action_and_its_target(
     assert summary_at < page.index('id="write-button"') < page.index('id="classification"')
     assert 'data-tone="ok"' in page
     assert element(page, "summary-status") == "Benign MS (strict)"
-    assert element(page, "summary-reason").startswith("– EDSS 2.0 (≤ 3.0) after ")
+    assert element(page, "summary-reason").startswith("\N{EN DASH} EDSS 2.0 (≤ 3.0) after ")
     assert "No relapse" in element(page, "summary-activity")
     what = element(page, "write-what")
     assert what.startswith("Writes a new CarePlan and ")
