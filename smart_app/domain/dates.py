@@ -17,7 +17,6 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,18 +28,39 @@ class DateRange:
     partial: bool
 
 
+#: Parsed values by their text: a record repeats its dates and a population repeats the same days
+#: (values are immutable, so sharing them is safe). A plain dict, emptied when full: cheaper than an
+#: LRU on every hit, and a 100,000-result record (all days distinct) only ever inserts.
+_PARSED: dict[str, DateRange | None] = {}
+_PARSED_MAX = 65_536
+
+
 def parse_fhir_date(value: object) -> DateRange | None:
     """Parse a FHIR date/dateTime/instant string; None when it is not one."""
     if not isinstance(value, str) or len(value) < 4:
         return None
-    return _parse(value)
+    if value in _PARSED:  # a membership test: a miss raising KeyError would cost more
+        return _PARSED[value]
+    parsed = _parse(value)
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    _PARSED[value] = parsed
+    return parsed
 
 
-@lru_cache(maxsize=65_536)
 def _parse(value: str) -> DateRange | None:
-    """Cached: a record repeats its dates, and a population repeats the same days (values are
-    immutable, so sharing them is safe)."""
     text = value.strip()
+    if len(text) >= 10 and text[4] == "-" and text[7] == "-":
+        # the usual full date: the C parser accepts only ASCII ``YYYY-MM-DD`` here, which the
+        # general path below reads the same way; anything it refuses takes the general path
+        try:
+            day = date.fromisoformat(text[:10])
+        except ValueError:
+            pass
+        else:
+            if len(text) > 10 and text[10] != "T":
+                return None
+            return DateRange(day, day, False)
     try:
         year = int(text[0:4])
         if len(text) == 4:

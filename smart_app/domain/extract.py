@@ -22,19 +22,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import TypeVar
 
 from smart_app.domain.context import EvaluationContext
 from smart_app.domain.dates import DateRange, add_months, parse_fhir_date
 from smart_app.domain.extract_dmt import exposures
 from smart_app.domain.extract_readers import READERS, Collector, ConditionRecord
+from smart_app.domain.fhir_read import JsonDict
 from smart_app.domain.patients import Entry, _normalise, list_entries, subject_of
 from smart_app.domain.timeline import (
     DataIssue,
     EdssMeasurement,
+    JcvResult,
+    MriStudy,
     MsDiagnosis,
     PatientTimeline,
     Relapse,
+    Score,
+    issues_in_order,
 )
+
+#: A result with a date and the reference of the resource it was read from.
+_Dated = TypeVar("_Dated", MriStudy, JcvResult, Score)
 
 #: The resource types the engine reads (the keys of the readers).
 CLINICAL_TYPES = frozenset(READERS)
@@ -53,15 +62,11 @@ def extract_timeline(
     ``resource-unavailable`` data issue, so the report says what could not be looked at.
     """
     entries = list_entries(resources)
-    patient, aliases, birth = _find_patient(entries)
+    patient_entry, medications = _index(entries)
+    patient, aliases, birth = _find_patient(patient_entry, entries)
     col = Collector(context, aliases)
     col.birth_date = birth
-    for entry in entries:
-        res = entry.resource
-        if res is not None and res.get("resourceType") == "Medication":
-            for name in (entry.ref, entry.full_url):
-                if name:
-                    col.medications[name] = res
+    col.medications = medications
     seen: set[str] = set()
     for entry in entries:
         _read_entry(entry, col, seen)
@@ -75,14 +80,35 @@ def extract_timeline(
     return _build(patient, col, missing)
 
 
-def _find_patient(entries: list[Entry]) -> tuple[str, set[str], DateRange | None]:
+def _index(entries: list[Entry]) -> tuple[Entry | None, dict[str, JsonDict]]:
+    """One pass before reading: the first Patient with a name, and every Medication by each of
+    its names (orders and statements may reference one listed after them)."""
+    patient: Entry | None = None
+    medications: dict[str, JsonDict] = {}
     for entry in entries:
         res = entry.resource
-        if res is not None and res.get("resourceType") == "Patient" and entry.ref:
-            aliases = {entry.ref, _normalise(entry.ref)}
-            if entry.full_url:
-                aliases |= {entry.full_url, _normalise(entry.full_url)}
-            return _normalise(entry.ref), aliases, parse_fhir_date(res.get("birthDate"))
+        if res is None:
+            continue
+        rtype = res.get("resourceType")
+        if rtype == "Patient":
+            if patient is None and entry.ref:
+                patient = entry
+        elif rtype == "Medication":
+            for name in (entry.ref, entry.full_url):
+                if name:
+                    medications[name] = res
+    return patient, medications
+
+
+def _find_patient(
+    found: Entry | None, entries: list[Entry]
+) -> tuple[str, set[str], DateRange | None]:
+    if found is not None and found.ref and found.resource is not None:
+        key = _normalise(found.ref)
+        aliases = {found.ref, key}
+        if found.full_url:
+            aliases |= {found.full_url, _normalise(found.full_url)}
+        return key, aliases, parse_fhir_date(found.resource.get("birthDate"))
     subjects = sorted(
         _normalise(s)
         for s in (subject_of(e.resource) for e in entries if e.resource is not None)
@@ -94,45 +120,36 @@ def _find_patient(entries: list[Entry]) -> tuple[str, set[str], DateRange | None
 
 
 def _read_entry(entry: Entry, col: Collector, seen: set[str]) -> None:
-    res = entry.resource
-    label = entry.ref or f"entry[{entry.raw_index}]"
+    res, ref, _full_url, raw_index = entry
     rtype = res.get("resourceType") if res is not None else None
     if res is None or not isinstance(rtype, str) or not rtype:
+        label = ref or f"entry[{raw_index}]"
         col.issue("invalid-resource", label, "not a FHIR resource (no resourceType): ignored")
         return
     if rtype in IGNORED_SILENTLY:
         return
-    if entry.ref is None:
-        col.issue("invalid-resource", f"{rtype}[{entry.raw_index}]", "resource has no id: ignored")
+    if ref is None:
+        col.issue("invalid-resource", f"{rtype}[{raw_index}]", "resource has no id: ignored")
         return
-    if rtype not in CLINICAL_TYPES or entry.ref in seen:
+    reader = READERS.get(rtype)
+    if reader is None or ref in seen:
         return
-    seen.add(entry.ref)
+    seen.add(ref)
     if res.get("status") == "entered-in-error":
         return
-    reader = READERS[rtype]
     try:
-        reader(res, entry.ref, col)
+        reader(res, ref, col)
     except Exception as exc:  # last line of defence: bad data is a data issue, never a crash
-        col.issue("invalid-resource", entry.ref, f"could not be read ({type(exc).__name__})")
+        col.issue("invalid-resource", ref, f"could not be read ({type(exc).__name__})")
 
 
 def _build(patient: str, col: Collector, unavailable: tuple[str, ...]) -> PatientTimeline:
     rules = col.context.rules
     relapses = tuple(sorted(col.relapses, key=lambda r: (r.onset, r.onset_latest, r.ref)))
-    window = timedelta(days=rules.stable_edss_days_after_relapse)
-    edss = tuple(
-        EdssMeasurement(
-            day,
-            value,
-            ref,
-            stable=not any(r.onset <= day and r.onset_latest >= day - window for r in relapses),
-        )
-        for day, value, ref in sorted(set(col.edss_raw))
-    )
+    edss = _edss_series(col.edss_raw, relapses, rules.stable_edss_days_after_relapse)
     unreadable = max(col.edss_unreadable) if col.edss_unreadable else None
-    brain = tuple(sorted(set(col.brain), key=lambda m: (m.date, m.ref)))
-    findings = tuple(sorted(set(col.findings), key=lambda f: (f.date, f.kind, f.ref)))
+    brain = _by_date_and_ref(col.brain)
+    findings = tuple(sorted(col.findings, key=lambda f: (f.date, f.kind, f.ref)))
     _flag_unstructured_mri(col)
     diagnosis = _diagnosis(col.conditions, relapses, col)
     return PatientTimeline(
@@ -142,16 +159,44 @@ def _build(patient: str, col: Collector, unavailable: tuple[str, ...]) -> Patien
         edss=edss,
         relapses=relapses,
         brain_mris=brain,
-        spinal_mris=tuple(sorted(set(col.spine), key=lambda m: (m.date, m.ref))),
+        spinal_mris=_by_date_and_ref(col.spine),
         mri_findings=findings,
-        dmt_exposures=exposures(col.dmts),
-        jcv_results=tuple(sorted(set(col.jcv), key=lambda j: (j.date, j.ref))),
-        mfis=tuple(sorted(set(col.scores["mfis"]), key=lambda s: (s.date, s.ref))),
-        sdmt=tuple(sorted(set(col.scores["sdmt"]), key=lambda s: (s.date, s.ref))),
-        data_issues=tuple(sorted(set(col.issues), key=lambda i: (i.resource, i.code, i.message))),
+        dmt_exposures=exposures(col.dmts) if col.dmts else (),
+        jcv_results=_by_date_and_ref(col.jcv),
+        mfis=_by_date_and_ref(col.scores["mfis"]),
+        sdmt=_by_date_and_ref(col.scores["sdmt"]),
+        data_issues=issues_in_order(col.issues),
         unreadable_edss=unreadable,
         unavailable=unavailable,
     )
+
+
+def _by_date_and_ref(items: list[_Dated]) -> tuple[_Dated, ...]:
+    """Results in (date, resource) order. Each resource is read once (``seen``) and gives at most
+    one result of a kind, so the reference alone makes every item distinct: no set is needed."""
+    if len(items) < 2:
+        return tuple(items)
+    return tuple(sorted(items, key=lambda item: (item.date, item.ref)))
+
+
+def _edss_series(
+    raw: list[tuple[date, float, str]], relapses: tuple[Relapse, ...], days_after: int
+) -> tuple[EdssMeasurement, ...]:
+    """The EDSS in date order, each unstable when any day of a relapse onset lies within
+    ``days_after`` days before it (a loop per measurement only when there are relapses)."""
+    readings = sorted(set(raw))
+    if not relapses:
+        return tuple([EdssMeasurement(day, value, ref, True) for day, value, ref in readings])
+    window = timedelta(days=days_after)
+    series: list[EdssMeasurement] = []
+    for day, value, ref in readings:
+        stable = True
+        for relapse in relapses:
+            if relapse.onset <= day and relapse.onset_latest >= day - window:
+                stable = False
+                break
+        series.append(EdssMeasurement(day, value, ref, stable))
+    return tuple(series)
 
 
 def _flag_unstructured_mri(col: Collector) -> None:

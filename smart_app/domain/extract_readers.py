@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from smart_app.domain.context import EvaluationContext
-from smart_app.domain.dates import DateRange, add_days, add_months
+from smart_app.domain.dates import DateRange, add_days, add_months, parse_fhir_date
 from smart_app.domain.extract_dmt import DmtRecord, dmt_record
 from smart_app.domain.fhir_read import (
     JsonDict,
@@ -75,6 +75,7 @@ class Collector:
         self.jcv: list[JcvResult] = []
         self.scores: dict[str, list[Score]] = {"mfis": [], "sdmt": []}
         self.medications: dict[str, JsonDict] = {}
+        self.observation_kinds = _observation_kinds(self.term)
 
     def issue(self, code: str, ref: str, message: str) -> None:
         self.issues.append(DataIssue(code, ref, message))
@@ -90,7 +91,10 @@ class Collector:
         return rng.earliest
 
     def belongs_to_patient(self, res: JsonDict, ref: str) -> bool:
-        subject = subject_of(res)
+        found = res.get("subject")  # the usual element, read without a loop over the others
+        subject = found.get("reference") if isinstance(found, dict) else None
+        if not isinstance(subject, str):
+            subject = subject_of(res)
         if subject is None:
             self.issue("invalid-resource", ref, "no subject/patient reference: ignored")
             return False
@@ -181,9 +185,8 @@ def _observation_kinds(term: Terminology) -> dict[Coding, str]:
     return kinds
 
 
-def _observation_kind(code: object, term: Terminology) -> str | None:
-    kinds = _observation_kinds(term)
-    coding_list = code.get("coding") if isinstance(code, dict) else None
+def _observation_kind(code: JsonDict, kinds: dict[Coding, str]) -> str | None:
+    coding_list = code.get("coding")
     if isinstance(coding_list, list):  # the usual shape, without a generator per resource
         for coding in coding_list:
             if isinstance(coding, dict):
@@ -200,21 +203,26 @@ def _observation_kind(code: object, term: Terminology) -> str | None:
 
 def read_observation(res: JsonDict, ref: str, col: Collector) -> None:
     status = res.get("status")
-    if not isinstance(status, str) or not isinstance(res.get("code"), dict):
+    code = res.get("code")
+    if not isinstance(status, str) or not isinstance(code, dict):
         col.issue("invalid-resource", ref, "Observation without status or code: ignored")
         return
-    kind = _observation_kind(res.get("code"), col.term)
+    kind = _observation_kind(code, col.observation_kinds)
     if kind is None or status not in FINAL or not col.belongs_to_patient(res, ref):
         return
     if "dataAbsentReason" in res and not any(k.startswith("value") for k in res):
         return  # not a measurement: nothing to read, nothing to doubt
-    day = col.event_date(date_of(res, *EFFECTIVE), ref, f"{kind} result")
-    if day is None:
+    rng = parse_fhir_date(res.get("effectiveDateTime"))  # the usual one of EFFECTIVE, first
+    if rng is None:
+        rng = date_of(res, *EFFECTIVE[1:])
+    if rng is None or rng.earliest > col.as_of:
+        col.event_date(rng, ref, f"{kind} result")  # the missing-date or future-date issue
         return
-    if kind == "jcv":
-        _read_jcv(res, ref, day, col)
-    elif kind == "edss":
+    day = rng.earliest
+    if kind == "edss":
         _read_edss(res, ref, day, col)
+    elif kind == "jcv":
+        _read_jcv(res, ref, day, col)
     else:
         _read_count_or_score(res, ref, day, kind, col)
 
@@ -222,7 +230,7 @@ def read_observation(res: JsonDict, ref: str, col: Collector) -> None:
 def _read_edss(res: JsonDict, ref: str, day: date, col: Collector) -> None:
     """An EDSS; one that cannot be read is remembered: never benign on an older value."""
     text = res.get("valueString")
-    if isinstance(text, str) and not any(k in res for k in ("valueQuantity", "valueInteger")):
+    if isinstance(text, str) and "valueQuantity" not in res and "valueInteger" not in res:
         if not PLAIN_NUMBER.match(text):
             col.issue("invalid-resource", ref, f"EDSS text {text[:20]!r} is not a number: ignored")
             col.edss_unreadable.append((day, ref))
@@ -292,21 +300,28 @@ def _read_jcv(res: JsonDict, ref: str, day: date, col: Collector) -> None:
 
 
 def _mri_region(codes: list[object], term: Terminology) -> str | None:
-    if any(concept_in(c, term.brain_mri_procedure) for c in codes):
-        return "brain"
-    if any(concept_in(c, term.spinal_mri_procedure) for c in codes):
-        return "spine"
+    for concept in codes:
+        if concept_in(concept, term.brain_mri_procedure):
+            return "brain"
+    for concept in codes:
+        if concept_in(concept, term.spinal_mri_procedure):
+            return "spine"
     return None
+
+
+def _is_mr(res: JsonDict, series: list[JsonDict], modality: frozenset[Coding]) -> bool:
+    """An MR study: a study modality or a series modality is MR."""
+    for concept in get_list(res, "modality"):
+        if concept_in(concept, modality):
+            return True
+    return any(concept_in(one.get("modality"), modality) for one in series)
 
 
 def read_imaging(res: JsonDict, ref: str, col: Collector) -> None:
     if res.get("status") != "available":
         return
     series = [s for s in get_list(res, "series") if isinstance(s, dict)]
-    modalities = list(get_list(res, "modality")) + [s.get("modality") for s in series]
-    if not any(concept_in(m, col.term.mri_modality) for m in modalities):
-        return
-    if not col.belongs_to_patient(res, ref):
+    if not _is_mr(res, series, col.term.mri_modality) or not col.belongs_to_patient(res, ref):
         return
     region = _mri_region(get_list(res, "procedureCode"), col.term)
     if region is None and any(
@@ -316,9 +331,12 @@ def read_imaging(res: JsonDict, ref: str, col: Collector) -> None:
     if region is None:
         col.issue("mri-region-unknown", ref, "MR study is neither brain nor spine: not counted")
         return
-    day = col.event_date(date_of(res, "started"), ref, "MRI")
-    if day is not None:
-        (col.brain if region == "brain" else col.spine).append(MriStudy(day, region, ref))
+    rng = parse_fhir_date(res.get("started"))
+    day = rng.earliest if rng is not None and rng.earliest <= col.as_of else None
+    if day is None:
+        col.event_date(rng, ref, "MRI")  # the missing-date or future-date issue
+        return
+    (col.brain if region == "brain" else col.spine).append(MriStudy(day, region, ref))
 
 
 def read_report(res: JsonDict, ref: str, col: Collector) -> None:

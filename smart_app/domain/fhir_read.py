@@ -69,6 +69,9 @@ def concept_in(concept: object, codes: frozenset[Coding]) -> bool:
                 if isinstance(coding, dict) and (coding.get("system"), coding.get("code")) in codes:
                     return True
             return False
+        if "coding" not in concept:  # a bare Coding (ImagingStudy.modality)
+            system, code = concept.get("system"), concept.get("code")
+            return isinstance(system, str) and isinstance(code, str) and (system, code) in codes
     return any(pair in codes for pair in codings(concept))
 
 
@@ -85,6 +88,14 @@ def concept_texts(concept: object) -> list[str]:
 
 def status_code(concept: object) -> str | None:
     """The code of a status CodeableConcept (Condition.verificationStatus)."""
+    coding_list = concept.get("coding") if isinstance(concept, dict) else None
+    if isinstance(coding_list, list):  # the usual shape, without a generator
+        for coding in coding_list:
+            if isinstance(coding, dict):
+                system, code = coding.get("system"), coding.get("code")
+                if isinstance(system, str) and isinstance(code, str):
+                    return code
+        return None
     for _system, code in codings(concept):
         return code
     return None
@@ -119,6 +130,8 @@ def date_of(obj: JsonDict, *keys: str) -> DateRange | None:
 
 def number(value: object) -> float | None:
     """A JSON number that is not a bool (True is an int in Python)."""
+    if type(value) is float:  # the usual case, exactly a float
+        return value
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)
@@ -157,15 +170,13 @@ def numeric_value(obs: JsonDict) -> tuple[float | None, str | None]:
     """
     if "valueInteger" in obs:
         return number(obs["valueInteger"]), None
-    quantity = get_dict(obs, "valueQuantity")
-    if quantity is None:
+    quantity = obs.get("valueQuantity")
+    if not isinstance(quantity, dict):
         return None, None
     code = quantity.get("code")
-    if isinstance(code, str) and code.strip():
-        if (
-            code.strip() not in DIMENSIONLESS_CODES
-            and code.strip().lower() not in DIMENSIONLESS_UNITS
-        ):
+    stripped = code.strip() if isinstance(code, str) else ""
+    if stripped:
+        if stripped not in DIMENSIONLESS_CODES and stripped.lower() not in DIMENSIONLESS_UNITS:
             return None, code
         return number(quantity.get("value")), None
     unit = quantity.get("unit")

@@ -10,7 +10,7 @@ not patient data and are skipped silently (docs/clinical-rules.md, "Q. Data qual
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from smart_app.domain.fhir_read import JsonDict, as_resource, get_list, get_str
 
@@ -38,26 +38,41 @@ def iter_entries(resources: object) -> Iterator[Entry]:
 def list_entries(resources: object) -> list[Entry]:
     """:func:`iter_entries` as a list, written as plain loops: it runs for every resource."""
     found: list[Entry] = []
-
-    def add(item: object, full_url: str | None) -> None:
-        resource = item if isinstance(item, dict) else as_resource(item)
-        if resource is not None and resource.get("resourceType") == "Bundle":
-            for entry in get_list(resource, "entry"):
-                if not isinstance(entry, dict):
-                    add(None, None)
-                elif not _is_outcome(entry):
-                    add(entry.get("resource"), get_str(entry, "fullUrl"))
-            return
-        found.append(Entry(resource, _ref_of(resource, full_url), full_url, len(found) + 1))
-
-    if isinstance(resources, dict) or hasattr(resources, "model_dump"):
-        add(resources, None)
+    items: Iterable[Any]
+    if type(resources) is list or type(resources) is tuple:
+        items = resources  # the usual input, checked without an ABC or attribute probe
+    elif isinstance(resources, dict) or hasattr(resources, "model_dump"):
+        _add(found, resources, None)
+        return found
     elif isinstance(resources, Iterable) and not isinstance(resources, str | bytes):
-        for item in resources:
-            add(item, None)
+        items = resources
     else:
-        add(resources, None)
+        _add(found, resources, None)
+        return found
+    for item in items:
+        rtype = item.get("resourceType") if isinstance(item, dict) else None
+        if isinstance(rtype, str) and rtype and rtype != "Bundle":
+            # the usual item, a plain resource: named here without the general path's calls
+            rid = item.get("id")
+            ref = f"{rtype}/{rid}" if isinstance(rid, str) and rid else None
+            found.append(Entry(item, ref, None, len(found) + 1))
+        else:
+            _add(found, item, None)
     return found
+
+
+def _add(found: list[Entry], item: object, full_url: str | None) -> None:
+    """The general path of :func:`list_entries`: models, Bundles (nested too), garbage. A plain
+    function rather than a closure: a recursive closure is a reference cycle per call."""
+    resource = item if isinstance(item, dict) else as_resource(item)
+    if resource is not None and resource.get("resourceType") == "Bundle":
+        for entry in get_list(resource, "entry"):
+            if not isinstance(entry, dict):
+                _add(found, None, None)
+            elif not _is_outcome(entry):
+                _add(found, entry.get("resource"), get_str(entry, "fullUrl"))
+        return
+    found.append(Entry(resource, _ref_of(resource, full_url), full_url, len(found) + 1))
 
 
 def _is_outcome(entry: JsonDict) -> bool:

@@ -26,7 +26,7 @@ from smart_app.domain.rules.classification import classify, edss_is_stale
 from smart_app.domain.rules.monitoring import monitoring_recommendations
 from smart_app.domain.rules.symptoms import symptom_recommendations
 from smart_app.domain.rules.treatment import treatment_recommendations, treatment_statement
-from smart_app.domain.timeline import DataIssue, DmtExposure, PatientTimeline
+from smart_app.domain.timeline import DataIssue, DmtExposure, PatientTimeline, issues_in_order
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +127,7 @@ def evaluate_timeline(timeline: PatientTimeline) -> PatientReport:
         activity=activity,
         current_dmt=tuple(d for d in timeline.dmt_exposures if d.current),
         recommendations=tuple(recs),
-        data_issues=tuple(sorted(set(issues), key=lambda i: (i.resource, i.code, i.message))),
+        data_issues=issues_in_order(issues),
         statement=treatment_statement(classification, activity),
     )
 

@@ -23,6 +23,13 @@ class DataIssue:
     message: str
 
 
+def issues_in_order(issues: list[DataIssue]) -> tuple[DataIssue, ...]:
+    """Data issues once each, by resource, code and message (the report's order)."""
+    if len(issues) < 2:
+        return tuple(issues)
+    return tuple(sorted(set(issues), key=lambda i: (i.resource, i.code, i.message)))
+
+
 @dataclass(frozen=True, slots=True)
 class MsDiagnosis:
     """The MS diagnosis: its Condition(s), the disease onset and what the onset was taken from.

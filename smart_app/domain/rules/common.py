@@ -21,14 +21,14 @@ def recommendation(
 ) -> Recommendation:
     """Build a recommendation: ``overdue`` = due < D; priority per docs/clinical-rules.md, T."""
     overdue = due < as_of
-    return Recommendation(
-        code=code,
-        due=due,
-        window_start=window_start,
-        overdue=overdue,
-        priority=priority(code, overdue=overdue),
-        rationale=rationale,
-        source=source,
-        evidence=evidence,
-        anchor=anchor,
+    return Recommendation(  # positional (in field order): cheaper than keywords, once per action
+        code,
+        due,
+        window_start,
+        overdue,
+        priority(code, overdue=overdue),
+        rationale,
+        source,
+        evidence,
+        anchor,
     )
