@@ -25,25 +25,27 @@ from authlib.oauth2.base import OAuth2Error
 from smart_app.auth.client_auth import ASSERTION_TYPE, private_key_jwt_session
 from smart_app.auth.discovery import backend_configuration
 from smart_app.auth.jwks import SigningKey
-from smart_app.domain.reads import AUDIT_TYPES, NOTE_TYPES
+from smart_app.domain.reads import AUDIT_TYPES, NOTE_TYPES, PLAN_TYPES
 from smart_app.errors import AuthError
 
 __all__ = ["ASSERTION_TYPE", "SCOPES_V1", "SCOPES_V2", "BackendTokenSource", "IssuedToken"]
 
 log = logging.getLogger(__name__)
 
-#: SMART v2 system scopes: read/search everything, create/update our CarePlans and Tasks.
-SCOPES_V2 = "system/*.rs system/CarePlan.cu system/Task.cu"
+#: SMART v2 system scopes: read/search everything, create/update our CarePlans and Tasks, and
+#: create the Provenance that says who wrote them (every write path audits its plan).
+SCOPES_V2 = " ".join(
+    [
+        "system/*.rs",
+        *(f"system/{t}.cu" for t in PLAN_TYPES),
+        *(f"system/{t}.c" for t in AUDIT_TYPES),
+    ]
+)
 #: The SMART v1 equivalents, for servers that do not announce ``permission-v2``.
-SCOPES_V1 = "system/*.read system/CarePlan.write system/Task.write"
-#: With a plan store: the EHR note (create + search before retry) and its Provenance.
-NOTE_SCOPES_V2 = " ".join(
-    [*(f"system/{t}.crs" for t in NOTE_TYPES), *(f"system/{t}.c" for t in AUDIT_TYPES)]
-)
-NOTE_SCOPES_V1 = " ".join(
-    [*(f"system/{t}.read system/{t}.write" for t in NOTE_TYPES)]
-    + [f"system/{t}.write" for t in AUDIT_TYPES]
-)
+SCOPES_V1 = " ".join(["system/*.read", *(f"system/{t}.write" for t in (*PLAN_TYPES, *AUDIT_TYPES))])
+#: With a plan store: the EHR note (create + search before retry).
+NOTE_SCOPES_V2 = " ".join(f"system/{t}.crs" for t in NOTE_TYPES)
+NOTE_SCOPES_V1 = " ".join(f"system/{t}.read system/{t}.write" for t in NOTE_TYPES)
 #: Fetch a new token this long before the old one expires (clock skew, slow requests).
 EXPIRY_MARGIN_SECONDS = 30
 

@@ -64,7 +64,12 @@ def test_assertion_claims_and_header_are_exactly_the_spec(alg: str) -> None:
 
     (form,) = token_forms()
     assert form["grant_type"] == "client_credentials"
-    assert form["scope"] == SCOPES_V2 == "system/*.rs system/CarePlan.cu system/Task.cu"
+    # the plan and its Provenance (issue 9: every write path audits its plan)
+    assert (
+        form["scope"]
+        == SCOPES_V2
+        == ("system/*.rs system/CarePlan.cu system/Task.cu system/Provenance.c")
+    )
     assert form["client_assertion_type"] == ASSERTION_TYPE
     keys = KeySet.import_key_set(public_jwks([key]))  # type: ignore[arg-type]
     token = jwt.decode(form["client_assertion"], keys, algorithms=[alg])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -90,12 +89,11 @@ def test_seed_changes_random_patients_but_not_scenarios() -> None:
     assert dump(one[scenarios:]) != dump(two[scenarios:])
 
 
-def test_two_thousand_patients_are_fast_and_deterministic() -> None:
-    started = time.perf_counter()
+def test_two_thousand_patients_are_deterministic() -> None:
+    """Generated twice, the same 2,000 patients (the generation rate is printed by
+    ``python -m bench.extraction``, never asserted: timings depend on the machine)."""
     first = cohort(as_of=AS_OF, patients=2000)
-    elapsed = time.perf_counter() - started
     assert len(first) == 2000
-    assert elapsed < 2.0, f"2,000 patients took {elapsed:.2f} s"
     assert dump(first) == dump(cohort(as_of=AS_OF, patients=2000))
 
 
