@@ -101,7 +101,8 @@ def test_standalone_launch_with_the_patient_picker(page: Page, stack: Stack) -> 
 
     # its evidence opens in the app, read through the sandbox's FHIR proxy with the launch's token
     evidence = consider_dmt.locator("a.ref").first
-    reference = evidence.inner_text()
+    reference = evidence.get_attribute("data-ref")  # the link reads as a label ("EDSS 2.5, ...")
+    assert reference
     evidence.click()
     expect(page.locator("[data-testid=evidence]")).to_have_attribute("data-ref", reference)
     expect(page.locator("#evidence-resource")).to_contain_text(f"Patient/{patient.patient_id}")
