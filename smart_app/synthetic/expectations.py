@@ -11,24 +11,11 @@ from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
+from smart_app.domain.actions import ACTION_CODES
 from smart_app.synthetic.model import Expected, RecommendationCheck
 
-ALL_CODES = frozenset(
-    {
-        "neuro-review",
-        "mri-brain",
-        "mri-pml-surveillance",
-        "jcv-serology",
-        "confirm-edss",
-        "symptom-screen",
-        "symptom-fatigue",
-        "symptom-cognition",
-        "consider-dmt",
-        "review-dmt",
-        "reassess-benign-status",
-    }
-)
-"""Codes of CodeSystem ms-monitoring-action."""
+ALL_CODES = frozenset(ACTION_CODES)
+"""Codes of CodeSystem ms-monitoring-action (the engine's one list)."""
 
 _URGENT_WHEN_OVERDUE = frozenset({"neuro-review", "mri-brain"})
 # Rule T, plus rule M: "mri-pml-surveillance ... priority urgent" whether overdue or not.
