@@ -64,7 +64,8 @@ def test_ehr_launch_shows_the_patient_writes_the_plan_and_relaunch_is_unchanged(
     viewer = page.context.new_page()  # the dashboard also works on its own, outside the frame
     viewer.goto(dashboard_url(page))
     shot = viewer.screenshot(full_page=True)  # README pictures: python -m bench.screenshots
-    assert shot.startswith(b"\x89PNG") and len(shot) > 10_000
+    assert shot.startswith(b"\x89PNG")
+    assert len(shot) > 10_000
     viewer.close()
 
     fhir = FhirClient(stack.fhir_base)
