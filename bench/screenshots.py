@@ -1,15 +1,30 @@
-"""``python -m bench.screenshots``: regenerate docs/course-chart-15y.png, on purpose only.
+"""``python -m bench.screenshots``: regenerate the pictures in docs/, on purpose only.
 
-Renders the disease-course chart of a synthetic 15-year history (no patient data) with the app's
-own stylesheet in Debian's Chromium (Playwright), so the picture in docs/ is what the dashboard
-draws. Not run by the tests; the layout tests use :func:`fifteen_year_history` as input.
+* docs/course-chart-15y.png: the disease-course chart of a synthetic 15-year history (no patient
+  data) with the app's own stylesheet in Debian's Chromium (Playwright), so the picture in docs/
+  is what the dashboard draws. The layout tests use :func:`fifteen_year_history` as input.
+* ``--dashboards [FHIR_BASE]``: docs/dashboard-{benign,active,natalizumab}.png, the top of the
+  dashboard of three synthetic scenario patients as a clinician first sees it. The patients are
+  loaded into the HAPI FHIR server at FHIR_BASE (default: a throwaway one started with
+  launch/hapi/hapi.sh), and the app runs on loopback in open-server mode against it.
+
+Not run by the tests.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import secrets
+import subprocess
 import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 from smart_app.domain import DEFAULT_SETTINGS
 from smart_app.domain.dates import add_months
@@ -27,6 +42,13 @@ OUTPUT = ROOT / "docs" / "course-chart-15y.png"
 CSS = ROOT / "smart_app" / "web" / "static" / "app.css"
 CHROMIUM = "/usr/bin/chromium"
 AS_OF = date(2026, 11, 24)
+HAPI_SCRIPT = ROOT / "launch" / "hapi" / "hapi.sh"
+#: scenario -> picture (issue 12: the dashboard of a benign, an active and a natalizumab patient)
+DASHBOARDS = {
+    "benign-strict": "dashboard-benign.png",
+    "activity-relapse": "dashboard-active.png",
+    "natalizumab-jcv-positive": "dashboard-natalizumab.png",
+}
 
 
 def fifteen_year_history(as_of: date = AS_OF) -> CourseInput:
@@ -98,9 +120,86 @@ def chart_page(data: CourseInput) -> str:
     )
 
 
+@contextmanager
+def _throwaway_hapi() -> Iterator[str]:
+    """A HAPI FHIR server in memory on a free loopback port, stopped afterwards."""
+    with tempfile.TemporaryDirectory() as run_dir:
+        env = {**os.environ, "HAPI_RUN_DIR": run_dir}
+        started = subprocess.run(
+            ["bash", str(HAPI_SCRIPT), "start", "--port", "0", "--db", "mem"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        try:
+            yield started.stdout.strip().splitlines()[-1]
+        finally:
+            subprocess.run(["bash", str(HAPI_SCRIPT), "stop"], env=env, check=False)
+
+
+@contextmanager
+def _app_against(fhir_base: str) -> Iterator[str]:
+    """The app on a free loopback port, with one open-server registration: ``fhir_base``."""
+    from werkzeug.serving import make_server
+
+    from smart_app import create_app
+    from smart_app.settings import Settings
+
+    with tempfile.TemporaryDirectory() as config_dir:
+        issuers = Path(config_dir) / "issuers.json"
+        issuers.write_text(json.dumps([{"iss": fhir_base, "auth_method": "open"}]))
+        settings = Settings(
+            issuers_file=issuers, cookie_secure=False, secret_key=secrets.token_hex(16)
+        )
+        server = make_server("127.0.0.1", 0, create_app(settings), threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            yield f"http://127.0.0.1:{server.server_port}"
+        finally:
+            server.shutdown()
+            server.server_close()
+
+
+def dashboard_screenshots(fhir_base: str) -> list[Path]:
+    """Load the scenario patients into ``fhir_base`` and picture the top of each dashboard."""
+    from playwright.sync_api import sync_playwright
+
+    from smart_app.fhir import FhirClient
+    from smart_app.synthetic import cohort, transaction_bundle
+
+    patients = {p.scenario: p for p in cohort(as_of=date.today()) if p.scenario in DASHBOARDS}
+    FhirClient(fhir_base).transaction(transaction_bundle(patients.values()))
+    written = []
+    with _app_against(fhir_base) as app, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        for scenario, name in DASHBOARDS.items():
+            query = urlencode({"iss": fhir_base, "patient": patients[scenario].patient_id})
+            page.goto(f"{app}/launch?{query}")
+            page.locator("#summary").wait_for(timeout=60_000)
+            output = ROOT / "docs" / name
+            page.screenshot(path=str(output))
+            written.append(output)
+        browser.close()
+    return written
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
+    if "--dashboards" in sys.argv:
+        rest = sys.argv[sys.argv.index("--dashboards") + 1 :]
+        if rest:
+            written = dashboard_screenshots(rest[0].rstrip("/"))
+        else:
+            with _throwaway_hapi() as fhir_base:
+                written = dashboard_screenshots(fhir_base)
+        for path in written:
+            print(f"wrote {path.relative_to(ROOT)}", file=sys.stderr)
+        return
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]

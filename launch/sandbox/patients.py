@@ -12,6 +12,7 @@ from typing import Any
 import requests
 
 from launch.sandbox.config import SandboxConfig
+from smart_app.synthetic import scenario_description
 
 PICKER_PAGE_SIZE = 50
 
@@ -24,6 +25,8 @@ class PatientSummary:
     name: str
     birth_date: str
     gender: str
+    #: the synthetic cohort's one-line scenario (benign, active, natalizumab...), else ""
+    scenario: str = ""
 
 
 def summarize(resource: dict[str, Any]) -> PatientSummary:
@@ -38,6 +41,7 @@ def summarize(resource: dict[str, Any]) -> PatientSummary:
         name=text or "(no name)",
         birth_date=str(resource.get("birthDate", "")),
         gender=str(resource.get("gender", "")),
+        scenario=scenario_description(str(resource.get("id", ""))) or "",
     )
 
 

@@ -69,8 +69,22 @@ def extract_timeline(
     col.medications = medications
     seen: set[str] = set()
     for entry in entries:
-        _read_entry(entry, col, seen)
-    missing = tuple(sorted(set(unavailable)))
+        res, ref = entry.resource, entry.ref
+        rtype = res.get("resourceType") if res is not None else None
+        reader = READERS.get(rtype) if type(rtype) is str else None
+        if reader is None or res is None or ref is None or ref in seen:
+            _read_entry(entry, col, seen)  # the general path: it names every problem
+            continue
+        # the usual resource, of a type the engine reads and seen for the first time, read here
+        # without a call per resource (the same steps as the end of :func:`_read_entry`)
+        seen.add(ref)
+        if res.get("status") == "entered-in-error":
+            continue
+        try:
+            reader(res, ref, col)
+        except Exception as exc:  # last line of defence: bad data is a data issue, never a crash
+            col.issue("invalid-resource", ref, f"could not be read ({type(exc).__name__})")
+    missing = tuple(sorted(set(unavailable))) if unavailable else ()
     for rtype in missing:
         col.issue(
             "resource-unavailable",
@@ -145,11 +159,15 @@ def _read_entry(entry: Entry, col: Collector, seen: set[str]) -> None:
 
 def _build(patient: str, col: Collector, unavailable: tuple[str, ...]) -> PatientTimeline:
     rules = col.context.rules
-    relapses = tuple(sorted(col.relapses, key=lambda r: (r.onset, r.onset_latest, r.ref)))
+    relapses = tuple(col.relapses)
+    if len(relapses) > 1:  # most records have none or one: nothing to sort
+        relapses = tuple(sorted(relapses, key=lambda r: (r.onset, r.onset_latest, r.ref)))
     edss = _edss_series(col.edss_raw, relapses, rules.stable_edss_days_after_relapse)
     unreadable = max(col.edss_unreadable) if col.edss_unreadable else None
     brain = _by_date_and_ref(col.brain)
-    findings = tuple(sorted(col.findings, key=lambda f: (f.date, f.kind, f.ref)))
+    findings = tuple(col.findings)
+    if len(findings) > 1:
+        findings = tuple(sorted(findings, key=lambda f: (f.date, f.kind, f.ref)))
     _flag_unstructured_mri(col)
     diagnosis = _diagnosis(col.conditions, relapses, col)
     return PatientTimeline(

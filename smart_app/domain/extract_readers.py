@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from smart_app.domain.context import EvaluationContext
 from smart_app.domain.dates import DateRange, add_days, add_months, parse_fhir_date
@@ -43,9 +43,11 @@ SCORE_RANGES = {"mfis": (0.0, 84.0), "sdmt": (0.0, 110.0)}
 PLAIN_NUMBER = re.compile(r"^\s*\d{1,2}(\.\d+)?\s*$")
 
 
-@dataclass(frozen=True, slots=True)
-class ConditionRecord:
-    """An MS diagnosis Condition as read: its dates, phenotype and verification."""
+class ConditionRecord(NamedTuple):
+    """An MS diagnosis Condition as read: its dates, phenotype and verification.
+
+    An extractor-private record, immutable as a named tuple: cheaper to build than a frozen
+    dataclass, whose ``__init__`` sets each field through ``object.__setattr__``."""
 
     ref: str
     onset: DateRange | None

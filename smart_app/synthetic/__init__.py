@@ -8,6 +8,7 @@ Synthetic data only.
 from __future__ import annotations
 
 import random
+import re
 from datetime import date
 
 from smart_app.synthetic.bundles import collection_bundle, transaction_bundle
@@ -19,10 +20,12 @@ from smart_app.synthetic.scenarios import SCENARIO_DESCRIPTIONS, SCENARIO_NAMES,
 
 DEFAULT_SEED = 20261124
 RANDOM_SCENARIO = "random"
+RANDOM_DESCRIPTION = "Seeded random patient (no scenario: whatever the rules make of it)."
 
 __all__ = [
     "ALL_CODES",
     "DEFAULT_SEED",
+    "RANDOM_DESCRIPTION",
     "RANDOM_SCENARIO",
     "SCENARIO_DESCRIPTIONS",
     "SCENARIO_NAMES",
@@ -33,6 +36,7 @@ __all__ = [
     "cohort",
     "collection_bundle",
     "patient_id",
+    "scenario_description",
     "transaction_bundle",
 ]
 
@@ -41,6 +45,19 @@ def patient_id(index: int) -> str:
     """The id of the ``index``-th (0-based) cohort patient: ``msm-001``... never purely numeric,
     because HAPI refuses client-assigned numeric ids."""
     return f"msm-{index + 1:03d}"
+
+
+def scenario_description(patient: str) -> str | None:
+    """What a cohort patient id (``msm-003``) stands for, in one line, for the sandbox's patient
+    pickers: its scenario's description, "seeded random patient" past the scenarios, None for an
+    id that is not the cohort's. The inverse of :func:`patient_id`."""
+    match = re.fullmatch(r"msm-(\d{3,})", patient)
+    if match is None or int(match.group(1)) < 1:
+        return None
+    index = int(match.group(1)) - 1
+    if index < len(SCENARIOS):
+        return SCENARIO_DESCRIPTIONS[SCENARIOS[index][0]]
+    return RANDOM_DESCRIPTION
 
 
 def cohort(
@@ -71,5 +88,9 @@ def cohort(
         chart = Chart(patient_id(index), as_of)
         rng = random.Random(seed * 1_000_003 + index)  # noqa: S311 - synthetic data, not crypto
         random_patient(chart, rng)
-        result.append(SyntheticPatient(chart.patient_id, RANDOM_SCENARIO, chart.resources, None))
+        result.append(
+            SyntheticPatient(
+                chart.patient_id, RANDOM_SCENARIO, chart.resources, None, [], RANDOM_DESCRIPTION
+            )
+        )
     return result

@@ -48,24 +48,42 @@ def launch() -> Any:
                 "Launch refused", "An EHR launch must name its FHIR server (iss).", 400
             )
         return standalone()
-    try:
-        registration = runtime().registry.get(iss)
-    except UnknownIssuerError:
-        log.warning("launch refused: iss is not on the allowlist")
-        return error_page(
-            "Unknown FHIR server",
-            "This FHIR server is not registered with ms-monitor, so the app will not contact it. "
-            "Ask your administrator to register it.",
-            400,
-        )
+    registration = _registration_of(iss)
+    if registration is None:
+        return _unknown_issuer()
     if registration.is_open:
         return _open_server_launch(registration)
     return _authorize(registration, launch=launch_id or None)
 
 
+def _registration_of(iss: str) -> ClientRegistration | None:
+    """The allowlisted registration of ``iss``; None (nothing contacted) when it is unknown."""
+    try:
+        return runtime().registry.get(iss)
+    except UnknownIssuerError:
+        log.warning("launch refused: iss is not on the allowlist")
+        return None
+
+
+def _unknown_issuer() -> Any:
+    return error_page(
+        "Unknown FHIR server",
+        "This FHIR server is not registered with ms-monitor, so the app will not contact it. "
+        "Ask your administrator to register it.",
+        400,
+    )
+
+
 @bp.get("/standalone")
 def standalone() -> Any:
-    """Standalone launch (``launch/patient``) against the registration marked standalone."""
+    """Standalone launch (``launch/patient``): against the registration of ``?iss=`` when given
+    (the URL the README asks EHR admins to register), else the one marked standalone."""
+    iss = request.args.get("iss", "").strip()
+    if iss:
+        named = _registration_of(iss)
+        if named is None:
+            return _unknown_issuer()
+        return _open_server_launch(named) if named.is_open else _authorize(named, launch=None)
     registration = runtime().registry.default_standalone()
     if registration is None:
         return error_page(

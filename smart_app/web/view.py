@@ -15,8 +15,9 @@ from markupsafe import Markup
 
 from smart_app.domain import PatientTimeline
 from smart_app.domain.dates import add_months
-from smart_app.domain.plan import ACTION_DISPLAY
 from smart_app.service.launch import Dashboard
+from smart_app.service.plan_delivery import PLAN_STORE_NAME
+from smart_app.service.plan_targets import EHR, PLAN_STORE, PlanTargets
 from smart_app.web.course_chart import course_figure_html
 from smart_app.web.course_data import (
     CourseInput,
@@ -26,26 +27,18 @@ from smart_app.web.course_data import (
     ScanMark,
     course_table,
 )
+from smart_app.web.evidence_labels import evidence_labels, label_of
 from smart_app.web.launch import patient_name
-
-STATUS_TEXT = {
-    "benign": "Benign MS",
-    "too-early": "Too early to call benign",
-    "not-benign": "Not benign",
-    "indeterminate": "Indeterminate",
-    "not-applicable": "No MS diagnosis",
-}
-FINDING_TEXT = {
-    "relapse": "Relapse",
-    "mri": "New MRI activity",
-    "cdp": "Confirmed disability progression",
-}
+from smart_app.web.reading_order import FINDING_TEXT, STATUS_TEXT, reading_order, summarize
 
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
+    """A reference as the clinician reads it (``label``), linking to its evidence page."""
+
     ref: str
     url: str | None
+    label: str
 
 
 EvidenceLink = Callable[[str], str | None]
@@ -61,9 +54,13 @@ def dashboard_context(
     """Everything ``dashboard.html`` renders."""
     report, timeline = data.report, data.timeline
     c = report.classification
+    plan = data.record.existing_plan
+    labels = evidence_labels(timeline, plan)
 
     def ev(refs: tuple[str, ...]) -> list[Evidence]:
-        return [Evidence(ref, evidence_link(ref)) for ref in refs]
+        return [Evidence(ref, evidence_link(ref), label_of(ref, labels)) for ref in refs]
+
+    actions = reading_order(report, plan)
 
     course = course_input(timeline)
     chart = Markup(course_figure_html(course))  # noqa: S704 (every text escaped)
@@ -94,18 +91,21 @@ def dashboard_context(
     ]
     recommendations = [
         {
-            "code": r.code,
-            "title": ACTION_DISPLAY.get(r.code, r.code),
-            "due": r.due,
-            "window_start": r.window_start,
-            "overdue": r.overdue,
-            "priority": r.priority,
-            "rationale": r.rationale,
-            "source": r.source,
-            "evidence": ev(r.evidence),
+            "code": a.rec.code,
+            "title": a.title,
+            "due": a.rec.due,
+            "window_start": a.rec.window_start,
+            "overdue": a.due.state == "overdue",
+            "due_state": a.due.state,
+            "due_text": a.due.text,
+            "priority": a.rec.priority,
+            "rationale": a.rec.rationale,
+            "source": a.rec.source,
+            "evidence": ev(a.rec.evidence),
         }
-        for r in report.recommendations
+        for a in actions
     ]
+    summary = summarize(report, actions)
     return {
         "patient": _banner(data.patient) if need_patient_banner else None,
         "patient_ref": report.patient,
@@ -113,18 +113,24 @@ def dashboard_context(
         "classification": {
             "status": c.status,
             "status_text": STATUS_TEXT.get(c.status, c.status),
+            "reason": c.reason,
+            "onset": c.onset,
             "edss": c.edss,
             "edss_date": c.edss_date,
             "duration": c.disease_duration_years,
             "strict": c.strict,
             "evidence": ev(c.evidence),
         },
+        "summary": summary,
+        "plan_home": plan_home(data.targets),
+        "write_label": write_label(data.targets),
+        "write_what": write_what(data),
         "statement": report.statement,
         "activity": {
             "active": report.activity.active,
             "findings": [
                 {
-                    "kind": FINDING_TEXT.get(f.kind, f.kind),
+                    "kind": _capital(FINDING_TEXT.get(f.kind, f.kind)),
                     "date": f.date,
                     "evidence": ev(f.evidence),
                 }
@@ -140,19 +146,52 @@ def dashboard_context(
         "dmts": dmts,
         "recommendations": recommendations,
         "data_issues": [
-            {"code": i.code, "resource": i.resource, "message": i.message}
+            {"code": i.code, "resource": ev((i.resource,)), "message": i.message}
             for i in report.data_issues
         ],
-        "existing_plan": [
-            {**row, "evidence": ev((row["ref"],))}
-            for row in _existing_plan(data.record.existing_plan)
-        ],
+        "existing_plan": [{**row, "evidence": ev((row["ref"],))} for row in _existing_plan(plan)],
         "plan_readable": data.record.plan_readable,
         "changes": data.changes,
         "up_to_date": data.changes.bundle is None,
         "ability": data.ability,
         "notices": data.notices,
     }
+
+
+def plan_home(targets: PlanTargets) -> str:
+    """Where the plan is kept, in words (the plan targets of the write-back decide)."""
+    return {EHR: "the EHR's FHIR server", PLAN_STORE: PLAN_STORE_NAME}.get(
+        targets.plan, "no server (the plan is offered as a download)"
+    )
+
+
+def write_label(targets: PlanTargets) -> str:
+    """The write button's words: where the plan goes, and the note when there is one."""
+    if targets.plan == PLAN_STORE:
+        note = " and a note to the EHR" if targets.note else ""
+        return f"Write plan to {PLAN_STORE_NAME}{note}"
+    return "Write plan to the EHR"
+
+
+def write_what(data: Dashboard) -> str:
+    """What "Write plan" will write where, in one sentence (next to the button)."""
+    c = data.changes
+    note = " and a clinical note with the plan to the EHR" if data.targets.note else ""
+    if c.bundle is None:
+        return "Writes the clinical note with this plan to the EHR."
+    counts = [
+        (len(c.created), "new"),
+        (len(c.updated), "updated"),
+        (len(c.completed), "completed"),
+        (len(c.cancelled), "cancelled"),
+    ]
+    tasks = sum(n for n, _ in counts)
+    detail = ", ".join(f"{n} {what}" for n, what in counts if n)
+    careplan = {"created": "a new CarePlan", "revoked": "the CarePlan revoked"}.get(
+        c.careplan, "the CarePlan"
+    )
+    task_text = f" and {tasks} Task{'s' if tasks != 1 else ''} ({detail})" if tasks else ""
+    return f"Writes {careplan}{task_text} to {plan_home(data.targets)}{note}."
 
 
 def course_input(timeline: PatientTimeline) -> CourseInput:
@@ -188,6 +227,10 @@ def course_input(timeline: PatientTimeline) -> CourseInput:
     )
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _lesions(counts: dict[str, float]) -> tuple[float | None, float | None]:
     """(new T2, Gd+) from MriFinding kinds (smart_app/domain/timeline.py)."""
     return counts.get("new-t2-lesions"), counts.get("gd-lesions")
@@ -203,18 +246,15 @@ def _banner(patient: dict[str, Any]) -> dict[str, str]:
 
 
 def _existing_plan(resources: tuple[dict[str, Any], ...]) -> list[dict[str, str]]:
+    """The plan in the EHR: each resource (named by its action, see evidence_labels), its
+    status and due date."""
     rows = []
     for resource in resources:
-        code = ""
-        for coding in (resource.get("code") or {}).get("coding") or []:
-            if isinstance(coding, dict) and coding.get("code"):
-                code = ACTION_DISPLAY.get(str(coding["code"]), str(coding["code"]))
         period = (resource.get("restriction") or {}).get("period") or {}
         rows.append(
             {
                 "type": str(resource.get("resourceType", "")),
                 "ref": f"{resource.get('resourceType')}/{resource.get('id')}",
-                "what": code or str(resource.get("title") or resource.get("description") or ""),
                 "status": str(resource.get("status", "")),
                 "due": str(period.get("end", "")),
             }

@@ -9,7 +9,6 @@ when the write scope is denied.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -20,7 +19,6 @@ from tests.browser.browser_stack import Stack
 
 pytestmark = pytest.mark.integration
 
-SCREENSHOT = Path(__file__).resolve().parent / "dashboard.png"
 WRITE_SCOPES_V2 = "patient/CarePlan.cu patient/Task.cu"
 
 
@@ -63,10 +61,11 @@ def test_ehr_launch_shows_the_patient_writes_the_plan_and_relaunch_is_unchanged(
     app.locator("[data-testid=write-plan]").click()
     expect(app.locator("[data-testid=write-result]")).to_be_visible(timeout=30_000)
     expect(app.locator("#plan-status")).to_have_attribute("data-up-to-date", "true")
-    viewer = page.context.new_page()  # the dashboard on its own, for the README
+    viewer = page.context.new_page()  # the dashboard also works on its own, outside the frame
     viewer.goto(dashboard_url(page))
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    viewer.screenshot(path=str(SCREENSHOT), full_page=True)
+    shot = viewer.screenshot(full_page=True)  # README pictures: python -m bench.screenshots
+    assert shot.startswith(b"\x89PNG")
+    assert len(shot) > 10_000
     viewer.close()
 
     fhir = FhirClient(stack.fhir_base)
@@ -101,7 +100,8 @@ def test_standalone_launch_with_the_patient_picker(page: Page, stack: Stack) -> 
 
     # its evidence opens in the app, read through the sandbox's FHIR proxy with the launch's token
     evidence = consider_dmt.locator("a.ref").first
-    reference = evidence.inner_text()
+    reference = evidence.get_attribute("data-ref")  # the link reads as a label ("EDSS 2.5, ...")
+    assert reference
     evidence.click()
     expect(page.locator("[data-testid=evidence]")).to_have_attribute("data-ref", reference)
     expect(page.locator("#evidence-resource")).to_contain_text(f"Patient/{patient.patient_id}")

@@ -10,6 +10,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from launch.sandbox.state import SandboxState
+from smart_app.synthetic import SCENARIO_DESCRIPTIONS, SCENARIO_NAMES
 from tests.sandbox.sandbox_helpers import (
     APP_SCOPE,
     CONFIDENTIAL_SECRET,
@@ -240,6 +241,8 @@ def test_standalone_launch_shows_a_picker_then_issues_the_patient(
     html = page.get_data(as_text=True)
     assert "Ada Test" in html
     assert 'value="msm-003"' in html
+    # the row says which scenario the synthetic patient plays (msm-003 is the third scenario)
+    assert SCENARIO_DESCRIPTIONS[SCENARIO_NAMES[2]] in html
     form = {
         "response_type": "code",
         "client_id": "ms-monitor-public",

@@ -12,11 +12,14 @@ import pytest
 from dateutil.relativedelta import relativedelta
 
 from smart_app.synthetic import (
+    RANDOM_DESCRIPTION,
     RANDOM_SCENARIO,
+    SCENARIO_DESCRIPTIONS,
     SCENARIO_NAMES,
     SyntheticPatient,
     cohort,
     patient_id,
+    scenario_description,
 )
 
 AS_OF = date(2026, 11, 24)
@@ -176,3 +179,27 @@ def test_every_scenario_has_a_one_line_description() -> None:
         assert 20 <= len(patient.description) <= 300, patient.scenario
         assert "\n" not in patient.description
     assert len(set(descriptions)) == len(descriptions)
+
+
+@pytest.mark.parametrize(
+    ("patient", "expected"),
+    [
+        ("msm-001", SCENARIO_DESCRIPTIONS[SCENARIO_NAMES[0]]),
+        (patient_id(len(SCENARIO_NAMES) - 1), SCENARIO_DESCRIPTIONS[SCENARIO_NAMES[-1]]),
+        (patient_id(len(SCENARIO_NAMES)), RANDOM_DESCRIPTION),
+        ("msm-000", None),
+        ("msm-1", None),
+        ("Patient/msm-001", None),
+        ("example", None),
+    ],
+)
+def test_scenario_description_names_the_scenario_of_a_cohort_id(
+    patient: str, expected: str | None
+) -> None:
+    assert scenario_description(patient) == expected
+
+
+def test_every_cohort_patient_is_described_as_in_the_picker() -> None:
+    for patient in cohort(as_of=date(2026, 11, 28), patients=len(SCENARIO_NAMES) + 2):
+        assert patient.description
+        assert scenario_description(patient.patient_id) == patient.description

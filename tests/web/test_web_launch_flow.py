@@ -121,6 +121,29 @@ def test_standalone_launch_asks_launch_patient(world: World, browser: FlaskClien
     assert browser.get(dashboard).status_code == 200
 
 
+def test_standalone_with_iss_uses_that_registration(world: World, browser: FlaskClient) -> None:
+    # V1 is not the registration marked standalone: ?iss= must pick it all the same
+    response = browser.get("/standalone", query_string={"iss": V1_ISS})
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith(world.v1.auth.authorize_endpoint + "?")
+    args = query(location)
+    assert args["aud"] == V1_ISS
+    assert "launch" not in args
+    assert args["scope"] == launch_scopes(ehr_launch=False, v2=False)
+
+
+def test_standalone_with_unknown_iss_is_refused_without_any_request(
+    world: World, browser: FlaskClient
+) -> None:
+    before = len(world.rsps.calls)
+    response = browser.get("/standalone", query_string={"iss": "https://attacker.example/fhir"})
+    assert response.status_code == 400
+    assert "Unknown FHIR server" in response.get_data(as_text=True)
+    assert "Location" not in response.headers
+    assert len(world.rsps.calls) == before  # neither discovery nor anything else was fetched
+
+
 def test_launch_without_launch_param_is_standalone(world: World, browser: FlaskClient) -> None:
     args = query(start_launch(browser, world.v2, launch=None))
     assert "launch" not in args
