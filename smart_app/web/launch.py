@@ -182,7 +182,13 @@ def reauthorise(record: LaunchRecord, *, pending_write: bool) -> Any:
     if pending_write:
         rt.launches.update(record, write_pending=True)
     log.info("session ended, re-authorising: launch=%s", record.launch_id)
-    return _authorize(registration, launch=None, resume=record.launch_id)
+    response = _authorize(registration, launch=None, resume=record.launch_id)
+    if request.method != "POST" or response.status_code != 302:
+        return response
+    # A form POST (the write) may not be redirected to another origin: the page's CSP says
+    # ``form-action 'self'`` and browsers apply it to the redirects of the form's navigation
+    # (https://www.w3.org/TR/CSP3/#directive-form-action). Continue from a page of our own.
+    return render_template("reauthorise.html", authorize_url=response.location)
 
 
 def _resumed(resume: str | None, context: LaunchContext) -> LaunchRecord | None:
