@@ -12,15 +12,6 @@ from typing import Any
 from smart_app.errors import InputError
 
 
-def load_bundle_resources(path: Path) -> list[dict[str, Any]]:
-    """The resources of the FHIR Bundle in ``path`` (any Bundle type)."""
-    return [
-        entry["resource"]
-        for entry in load_bundle(path)["entry"]
-        if isinstance(entry, dict) and isinstance(entry.get("resource"), dict)
-    ]
-
-
 def load_bundle(path: Path) -> dict[str, Any]:
     """The FHIR Bundle in ``path`` with its entries whole: ``fullUrl`` (``urn:uuid:``
     references of transaction and Synthea Bundles resolve through it) and ``search``."""
