@@ -31,6 +31,9 @@ PLAN_DEFINITION_ID = "benign-ms-monitoring"
 #: The US Core CarePlan category our plan is filed and found under (searched by category: EHRs
 #: ignore ``identifier``); https://hl7.org/fhir/us/core/STU6.1/StructureDefinition-us-core-careplan.html
 CAREPLAN_CATEGORY = ("http://hl7.org/fhir/us/core/CodeSystem/careplan-category", "assess-plan")
+#: The same as a ``system|code`` token: the default of a site's ``careplan_category``
+#: (smart_app.site_config), which is what the plan is written with and searched by.
+DEFAULT_CAREPLAN_CATEGORY = "|".join(CAREPLAN_CATEGORY)
 #: Profiles of fhir_profiles/ the written resources claim (meta.profile), under the canonical base.
 CAREPLAN_PROFILE_ID = "ms-monitoring-careplan"
 TASK_PROFILE_ID = "ms-monitoring-task"
@@ -167,6 +170,12 @@ def careplan_description(report: PatientReport) -> str:
     return text + "."
 
 
+def category_coding(careplan_category: str) -> dict[str, str]:
+    """``system|code`` (a site's ``careplan_category``) -> the Coding written on the CarePlan."""
+    system, _, code = careplan_category.rpartition("|")
+    return {"system": system, "code": code} if system else {"code": code}
+
+
 def desired_careplan(
     report: PatientReport,
     task_refs: list[str],
@@ -174,9 +183,14 @@ def desired_careplan(
     status: str = "active",
     careplan_id: str | None = None,
     validate: bool = True,
+    careplan_category: str = DEFAULT_CAREPLAN_CATEGORY,
 ) -> dict[str, Any]:
     """The CarePlan of the monitoring PlanDefinition as a JSON dict, validated as R4B
-    (``validate=False``: only for comparing with the server's copy, as for Tasks)."""
+    (``validate=False``: only for comparing with the server's copy, as for Tasks).
+
+    ``careplan_category``: the site's category (``system|code``), the one the reader searches
+    our plan by, so a site filing plans under another category finds its plan again.
+    """
     notes = [f"{rec.code}: {rec.rationale}" for rec in report.recommendations]
     if report.statement:
         notes.append(report.statement)
@@ -195,7 +209,7 @@ def desired_careplan(
         ],
         "status": status,
         "intent": "plan",
-        "category": [{"coding": [{"system": CAREPLAN_CATEGORY[0], "code": CAREPLAN_CATEGORY[1]}]}],
+        "category": [{"coding": [category_coding(careplan_category)]}],
         "title": "Benign MS monitoring",
         "subject": {"reference": report.patient},
         "instantiatesCanonical": [f"{base}/PlanDefinition/{PLAN_DEFINITION_ID}"],
@@ -222,8 +236,11 @@ def dump_careplan(plan: dict[str, Any]) -> dict[str, Any]:
     return dumped
 
 
-def build_plan(report: PatientReport) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
-    """A fresh CarePlan and its Tasks (urn:uuid references); None for ``not-applicable``."""
+def build_plan(
+    report: PatientReport, *, careplan_category: str = DEFAULT_CAREPLAN_CATEGORY
+) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    """A fresh CarePlan (filed under ``careplan_category``) and its Tasks (urn:uuid
+    references); None for ``not-applicable``."""
     base = report.context.canonical_base
     if report.classification.status == "not-applicable":
         return None
@@ -238,4 +255,4 @@ def build_plan(report: PatientReport) -> tuple[dict[str, Any], list[dict[str, An
         for rec in report.recommendations
     ]
     refs = [urn_for(task_system(base), t["identifier"][0]["value"]) for t in tasks]
-    return desired_careplan(report, refs), tasks
+    return desired_careplan(report, refs, careplan_category=careplan_category), tasks

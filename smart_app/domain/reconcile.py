@@ -29,6 +29,7 @@ from typing import Any
 from smart_app.domain.fhir_read import as_resource, get_dict, get_list, get_str
 from smart_app.domain.plan import (
     CAREPLAN_KEYS,
+    DEFAULT_CAREPLAN_CATEGORY,
     TASK_KEYS,
     careplan_identifier_value,
     careplan_system,
@@ -174,11 +175,13 @@ def plan_transaction(
     existing: list[Any],
     *,
     validate: bool = True,
+    careplan_category: str = DEFAULT_CAREPLAN_CATEGORY,
 ) -> PlanChanges:
     """The transaction Bundle that brings the server's plan in line with ``report``.
 
     Everything in the Bundle is validated as R4B (about 1 ms a resource); ``validate=False`` is
     for showing what would change (the dashboard), never for a Bundle that is sent.
+    ``careplan_category``: the site's (``system|code``), written on a new or updated CarePlan.
     """
     as_of = report.as_of
     canonical_base = report.context.canonical_base
@@ -216,7 +219,16 @@ def plan_transaction(
         if ref:
             activity.append(ref)
     careplan_action = _reconcile_careplan(
-        report, old_cp, old_cp_id, activity, applicable, cp_system, cp_value, canonical_base, work
+        report,
+        old_cp,
+        old_cp_id,
+        activity,
+        applicable,
+        cp_system,
+        cp_value,
+        canonical_base,
+        work,
+        careplan_category,
     )
     work.entries.extend(entry for _value, entry in sorted(task_entries, key=lambda e: e[0]))
     bundle = (
@@ -337,10 +349,16 @@ def _reconcile_careplan(
     cp_value: str,
     canonical_base: str,
     work: _Work,
+    careplan_category: str,
 ) -> str:
     status = "active" if applicable else "revoked"
     careplan = desired_careplan(
-        report, activity, status=status, careplan_id=old_cp_id, validate=False
+        report,
+        activity,
+        status=status,
+        careplan_id=old_cp_id,
+        validate=False,
+        careplan_category=careplan_category,
     )
     if old_cp is not None and (
         old_cp_id is None or _managed(careplan, CAREPLAN_KEYS) == _managed(old_cp, CAREPLAN_KEYS)

@@ -20,7 +20,7 @@ from smart_app.domain import (
     group_by_patient,
     plan_transaction,
 )
-from smart_app.domain.plan import careplan_system, task_system
+from smart_app.domain.plan import DEFAULT_CAREPLAN_CATEGORY, careplan_system, task_system
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,16 +44,20 @@ def evaluate(
     *,
     validate: bool = True,
     unavailable: Iterable[str] = (),
+    careplan_category: str = DEFAULT_CAREPLAN_CATEGORY,
 ) -> Evaluation:
     """Extract the timeline, evaluate the rules and reconcile with the plan already written.
 
     ``validate`` checks the planned resources against the R4B models (needed before a write);
     ``unavailable`` names the resource types the server did not offer or refused (data issue
-    ``resource-unavailable``).
+    ``resource-unavailable``); ``careplan_category``: the site's (smart_app.site_config), the
+    category the plan is written with and found again by.
     """
     timeline = extract_timeline(resources, context, unavailable=tuple(unavailable))
     report = evaluate_timeline(timeline)
-    changes = plan_transaction(report, list(existing_plan), validate=validate)
+    changes = plan_transaction(
+        report, list(existing_plan), validate=validate, careplan_category=careplan_category
+    )
     return Evaluation(timeline, report, changes)
 
 

@@ -100,11 +100,9 @@ def assess_patient(
 
     ``setup`` None: an unattended read (the client's own grant, no site configuration).
     """
+    setup = setup or read_setup(client, context)
     record = read_patient_record(
-        client,
-        patient_id,
-        plan=plan_systems(context) if read_plan else None,
-        setup=setup or read_setup(client, context),
+        client, patient_id, plan=plan_systems(context) if read_plan else None, setup=setup
     )
     evaluation = evaluate(
         record.resources,
@@ -112,6 +110,7 @@ def assess_patient(
         context,
         validate=validate,
         unavailable=record.unavailable,
+        careplan_category=setup.site.careplan_category,
     )
     return Assessment(record, evaluation)
 
@@ -124,11 +123,13 @@ def assess_exported_patient(
     site: SiteConfiguration | None = None,
 ) -> Assessment:
     """The bulk path: clinical resources came from an export; only our plan is read here."""
-    existing = read_plan_only(
-        client, patient_id, plan_systems(context), setup=read_setup(client, context, site)
-    )
+    setup = read_setup(client, context, site)
+    existing = read_plan_only(client, patient_id, plan_systems(context), setup=setup)
     record = PatientRecord(patient_id, tuple(resources), tuple(existing))
-    return Assessment(record, evaluate(resources, existing, context))
+    evaluation = evaluate(
+        resources, existing, context, careplan_category=setup.site.careplan_category
+    )
+    return Assessment(record, evaluation)
 
 
 def write_plan(

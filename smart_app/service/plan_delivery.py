@@ -154,7 +154,9 @@ def assess_for(
     setup: ReadSetup | None = None,
 ) -> tuple[Assessment, PatientLink | None]:
     """Read and evaluate, with our existing plan read from where the plan is kept. The record
-    is read by the one reader with the home's site and grant (``setup`` None)."""
+    is read by the one reader with the home's site and grant (``setup`` None). The site's
+    CarePlan category is the EHR's: the plan store, ms-monitor's own server, files and finds the
+    plan under US Core's ``assess-plan`` whatever the site."""
     setup = setup or home_setup(home, context)
     if home.targets.plan != PLAN_STORE or home.store is None:
         return assess_patient(
