@@ -35,8 +35,8 @@ from launch.sandbox import create_sandbox_app
 from smart_app.auth.backend import BackendTokenSource
 from smart_app.auth.jwks import load_signing_key
 from smart_app.fhir import FhirClient
+from smart_app.fhir.population_search import group_member_ids
 from smart_app.fhir.server_profile import ServerProfiles
-from smart_app.jobs.population import group_member_ids
 from smart_app.jobs.population_run import run_searched
 from smart_app.service.context import rules_context
 from smart_app.service.launch import load_dashboard
@@ -204,7 +204,8 @@ def _median(values: list[float] | list[int]) -> float:
 def run(hapi: str, patients: int = 40) -> list[tuple[str, str]]:
     setup_client = FhirClient(hapi)
     group_id = seed(setup_client, patients)
-    members = group_member_ids(setup_client, group_id)
+    hapi_profile = ServerProfiles().profile_for(setup_client, None)
+    members = group_member_ids(setup_client, group_id, hapi_profile)
     with epic_sandbox(hapi) as (fhir_base, delayed):
         rows = launch_rows(fhir_base, delayed, members[:10])
         rows += population_rows(fhir_base, delayed, members)

@@ -21,7 +21,7 @@ from functools import partial
 from smart_app.domain import EvaluationContext
 from smart_app.fhir import FhirClient
 from smart_app.fhir.patient_record import read_patient_record
-from smart_app.jobs.population import group_member_ids
+from smart_app.fhir.population_search import group_member_ids
 from smart_app.jobs.population_run import run_searched
 from smart_app.service.patient_plan import plan_systems
 from smart_app.service.server_reads import read_setup
@@ -75,9 +75,9 @@ def _engine_run(client: FhirClient, group_id: str) -> tuple[int, float]:
 def _raw_replay(client: FhirClient, group_id: str) -> tuple[int, float]:
     """The same reads as the run (group read + one batch per patient), no engine, no plan."""
     started = time.perf_counter()
-    ids = group_member_ids(client, group_id)
     context = CONTEXT.on(AS_OF)
     setup = read_setup(client, context)
+    ids = group_member_ids(client, group_id, setup.profile(client))
     read = partial(read_patient_record, client, plan=plan_systems(context), setup=setup)
     with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
         count = sum(1 for _ in pool.map(read, ids))

@@ -38,6 +38,8 @@ class TypeSupport:
     search_params: frozenset[str] = frozenset()
     search_includes: frozenset[str] = frozenset()
     conditional_create: bool = False
+    #: operations declared on the type (``export``: Bulk Data ``Group/[id]/$export``)
+    operations: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,11 @@ class ServerProfile:
         if support is None or not self.readable(target):
             return False
         return include in support.search_includes or "*" in support.search_includes
+
+    def offers_operation(self, resource_type: str, name: str) -> bool:
+        """The statement declares operation ``name`` on the type (``Group``, ``export``)."""
+        support = self.types.get(resource_type)
+        return support is not None and name in support.operations
 
     def can_write(self, resource_type: str, interaction: str) -> bool:
         """``create`` or ``update`` declared and granted (no vendor stores an app's CarePlan)."""
@@ -161,11 +168,17 @@ def _type_support(resource: Mapping[str, Any]) -> TypeSupport:
         str(i.get("code")) for i in resource.get("interaction") or [] if isinstance(i, dict)
     }
     params = {str(p.get("name")) for p in resource.get("searchParam") or [] if isinstance(p, dict)}
+    operations = {
+        str(o.get("name")).removeprefix("$")
+        for o in resource.get("operation") or []
+        if isinstance(o, dict) and o.get("name")
+    }
     return TypeSupport(
         interactions=frozenset(interactions),
         search_params=frozenset(params),
         search_includes=frozenset(str(i) for i in resource.get("searchInclude") or []),
         conditional_create=bool(resource.get("conditionalCreate", False)),
+        operations=frozenset(operations),
     )
 
 

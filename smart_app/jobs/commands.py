@@ -1,7 +1,8 @@
 """CLI commands for unattended work: ``run``, ``subscribe``, ``worker``, ``jobs``, ``keys``.
 
 Registered on the main group by :func:`register_commands`. Exit codes follow smart_app.cli:
-0 success, 1 a FHIR server or run failed, 2 bad input or configuration.
+0 success, 1 a FHIR server or run failed, 2 bad input or configuration (also ``run --all`` or
+``--group`` on a server that cannot list that population: the message names what it offers).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 import click
 
 from smart_app.cli_common import EXIT_BAD_INPUT, EXIT_FAILED, fail, iso_date
-from smart_app.errors import ConfigurationError, FhirError, MsMonitorError
+from smart_app.errors import ConfigurationError, FhirError, InputError, MsMonitorError
 from smart_app.settings import Settings
 
 
@@ -87,7 +88,8 @@ def run_command(
                 concurrency=concurrency,
                 home=home,
             )
-    except ConfigurationError as exc:
+    except (ConfigurationError, InputError) as exc:
+        # InputError: this server cannot list the population asked for (nothing written)
         fail(str(exc), EXIT_BAD_INPUT)
     except MsMonitorError as exc:
         fail(f"the run could not start: {exc}", EXIT_FAILED)

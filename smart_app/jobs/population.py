@@ -1,4 +1,7 @@
-"""Population runs: find the MS patients on a server and bring every plan up to date.
+"""Population runs: bring the plan of every patient found up to date.
+
+The patients are found by smart_app.fhir.population_search (the population searches, with the
+server's profile).
 
 Each patient goes through the application service's use case (smart_app.service), the same one a
 queue job uses and whose parts a launch uses, so a nightly run and a clinician see the same plan.
@@ -14,46 +17,12 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
-from smart_app.domain import Terminology
-from smart_app.domain.references import patient_id_of_reference
 from smart_app.errors import FhirError
-from smart_app.fhir import FhirClient
 from smart_app.service.patient_plan import PatientRun
 
 log = logging.getLogger(__name__)
 
 PatientWork = tuple[str, Callable[[], PatientRun]]
-
-
-def ms_diagnosis_codes(terminology: Terminology) -> str:
-    """The ``code`` search value for every MS diagnosis code: ``system|code`` comma-joined."""
-    return ",".join(f"{system}|{code}" for system, code in sorted(terminology.ms_diagnosis))
-
-
-def ms_patient_ids(client: FhirClient, terminology: Terminology) -> list[str]:
-    """Every patient with an MS Condition, in first-seen order (ids only: ``_elements=subject``)."""
-    seen: dict[str, None] = {}
-    params = {"code": ms_diagnosis_codes(terminology), "_elements": "subject", "_count": "500"}
-    for condition in client.search("Condition", params):
-        if condition.get("resourceType") != "Condition":
-            continue
-        patient = patient_id_of_reference(condition.get("subject"))
-        if patient is not None:
-            seen.setdefault(patient, None)
-    return list(seen)
-
-
-def group_member_ids(client: FhirClient, group_id: str) -> list[str]:
-    """The Patient members of ``Group/group_id`` (other member types are ignored)."""
-    group = client.read("Group", group_id)
-    seen: dict[str, None] = {}
-    for member in group.get("member") or []:
-        patient = patient_id_of_reference(
-            member.get("entity") if isinstance(member, dict) else None
-        )
-        if patient is not None:
-            seen.setdefault(patient, None)
-    return list(seen)
 
 
 @dataclass(slots=True)

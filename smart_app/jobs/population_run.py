@@ -17,18 +17,18 @@ import click
 
 from smart_app.fhir import FhirClient
 from smart_app.fhir.bulk import delete_export, kick_off, stream_ndjson, wait_for_manifest
-from smart_app.jobs.bulk_store import PatientResourceStore
-from smart_app.jobs.population import (
-    PatientWork,
-    PopulationSummary,
+from smart_app.fhir.population_search import (
+    PopulationUnavailable,
     group_member_ids,
-    iter_ids,
     ms_patient_ids,
-    run_population,
+    offers_group_export,
 )
+from smart_app.jobs.bulk_store import PatientResourceStore
+from smart_app.jobs.population import PatientWork, PopulationSummary, iter_ids, run_population
 from smart_app.service.context import EvaluationContext
 from smart_app.service.patient_plan import update_exported_patient_plan, update_patient_plan
 from smart_app.service.plan_delivery import PlanHome, update_patient_plan_at
+from smart_app.service.server_reads import read_setup
 from smart_app.site_config import SiteConfiguration
 
 
@@ -44,13 +44,19 @@ def run_searched(
     site: SiteConfiguration | None = None,
     home: PlanHome | None = None,
 ) -> PopulationSummary:
-    """``home``: the plan targets of this server (None: the server itself, as before)."""
+    """``home``: the plan targets of this server (None: the server itself, as before). The
+    population is found before any patient is read: a server that cannot list it raises
+    :class:`PopulationUnavailable` (smart_app.fhir.population_search)."""
     if patients:
         ids = list(iter_ids(patients))
-    elif group_id:
-        ids = group_member_ids(client, group_id)
     else:
-        ids = ms_patient_ids(client, context.terminology)
+        setup = read_setup(client, context, site or (home.site if home else None))
+        profile = setup.profile(client)
+        if group_id:
+            ids = group_member_ids(client, group_id, profile)
+        else:
+            diagnosis = context.terminology.ms_diagnosis
+            ids = ms_patient_ids(client, diagnosis, profile, setup.profiles)
     work: Iterator[PatientWork] = (
         (
             pid,
@@ -74,6 +80,15 @@ def run_bulk(
     show_progress: bool = True,
     site: SiteConfiguration | None = None,
 ) -> PopulationSummary:
+    """``Group/[id]/$export`` (or ``Patient/$export`` for ``--all``), then each MS patient. A
+    server that exports only Groups (Epic) refuses ``--all --bulk`` before the kick-off."""
+    if group_id is None:
+        profile = read_setup(client, context, site).profile(client)
+        if offers_group_export(profile) and not profile.offers_operation("Patient", "export"):
+            raise PopulationUnavailable(
+                f"{client.base_url} exports only Groups (Group $export, no Patient $export): "
+                "use --group ID --bulk"
+            )
     status_url = kick_off(client, group_id=group_id)
     files = wait_for_manifest(
         client, status_url, on_progress=lambda p: click.echo(f"export: {p}", err=True)

@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from smart_app.cli import main
 from smart_app.domain import EvaluationContext, load_terminology
 from smart_app.fhir import FhirClient
-from smart_app.jobs.population import ms_patient_ids
+from smart_app.fhir.population_search import ms_patient_ids
+from smart_app.fhir.server_profile import ServerProfiles
 from smart_app.jobs.population_run import run_bulk, run_searched
 from smart_app.synthetic import cohort, transaction_bundle
 
@@ -124,7 +125,9 @@ def test_population_run_writes_once_then_nothing_searched_and_bulk(
     assert bulk.evaluated == with_ms, "every MS patient of the Group came through $export"
     assert bulk.written == 0, "the bulk path evaluates exactly as the searched path"
 
-    everyone = set(ms_patient_ids(fhir, load_terminology(CONTEXT.canonical_base)))
+    hapi = ServerProfiles().profile_for(fhir, None)
+    ms_codes_all = load_terminology(CONTEXT.canonical_base).ms_diagnosis
+    everyone = set(ms_patient_ids(fhir, ms_codes_all, hapi))
     assert with_ms_ids <= everyone
     assert not (set(ids) - with_ms_ids) & everyone, "patients without MS are not searched"
 

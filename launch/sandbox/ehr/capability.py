@@ -23,6 +23,11 @@ PARAM_TYPES = {
     "family": "string",
 }
 OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
+#: Canonical definitions of the operations a profile may declare (Bulk Data 2.0).
+OPERATION_DEFINITIONS = {
+    ("Group", "export"): "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export",
+    ("Patient", "export"): "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export",
+}
 
 
 def capability_statement(
@@ -43,6 +48,11 @@ def capability_statement(
         if "search-type" in rule.interactions and params:
             entry["searchParam"] = [
                 {"name": p, "type": PARAM_TYPES.get(p, "token")} for p in params
+            ]
+        if rule.operations:
+            entry["operation"] = [
+                {"name": op, "definition": OPERATION_DEFINITIONS[(rtype, op)]}
+                for op in rule.operations
             ]
         if rtype == "MedicationRequest" and "Medication" in profile.types:
             entry["searchInclude"] = ["MedicationRequest:medication"]

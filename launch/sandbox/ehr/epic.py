@@ -29,6 +29,10 @@ OBSERVATION_NEEDS_CATEGORY_OR_CODE = Refusal(
     code="required",
     vendor_code="59108",
 )
+#: Condition is searched within a patient's chart only (status unverified).
+CONDITION_NEEDS_PATIENT = Refusal(
+    400, "fhir", "A required element is missing: patient.", code="required", vendor_code="59108"
+)
 CAREPLAN_NEEDS_CATEGORY = Refusal(
     400, "fhir", "A required element is missing: category.", code="required", vendor_code="59108"
 )
@@ -48,8 +52,13 @@ PROFILE = EhrProfile(
     types={
         "Patient": TypeRule(READ_SEARCH, ("_id", "identifier", "name", "birthdate", "family")),
         "Condition": TypeRule(
-            frozenset({READ, SEARCH, CREATE}), ("patient", "category", "clinical-status", "code")
+            frozenset({READ, SEARCH, CREATE}),
+            ("patient", "category", "clinical-status", "code"),
+            required=(frozenset({"patient"}), frozenset({"subject"})),
+            missing_required=CONDITION_NEEDS_PATIENT,
         ),
+        # Group only through Bulk Data: no read or search (Backend Services facts)
+        "Group": TypeRule(frozenset(), (), operations=("export",)),
         "Observation": TypeRule(
             frozenset({READ, SEARCH, CREATE}),
             ("patient", "category", "code", "date", "_lastUpdated"),
@@ -103,6 +112,7 @@ PROFILE = EhrProfile(
     facts=(
         "no batch or transaction: POST [base] answers 404 with an HTML page",
         "Observation?patient without category or code: 400 OperationOutcome (required)",
+        "Condition search without patient: 400 (required); Group only through Group $export",
         "CarePlan search needs category (400); CarePlan is read-only; identifier is ignored",
         "unknown or undeclared resource types (MedicationStatement): HTML 404",
         "ImagingStudy declared but refused here (access unverified on real sites)",

@@ -24,6 +24,10 @@ from launch.sandbox.ehr.profile import (
 CAREPLAN_NEEDS_ASSESS_PLAN = Refusal(
     400, "fhir", "The category parameter must be provided and set to assess-plan.", code="required"
 )
+#: Condition is searched within a patient's chart only (status unverified).
+CONDITION_NEEDS_PATIENT = Refusal(
+    400, "fhir", "The patient parameter must be provided.", code="required"
+)
 WRITES = frozenset({READ, SEARCH, CREATE, UPDATE})
 
 PROFILE = EhrProfile(
@@ -32,7 +36,13 @@ PROFILE = EhrProfile(
     software="Oracle Health Millennium R4 (emulated by the ms-monitor sandbox)",
     types={
         "Patient": TypeRule(READ_SEARCH, ("_id", "identifier", "name", "birthdate")),
-        "Condition": TypeRule(WRITES, ("patient", "category", "clinical-status"), unpaged=True),
+        "Condition": TypeRule(
+            WRITES,
+            ("patient", "category", "clinical-status"),
+            unpaged=True,
+            required=(frozenset({"patient"}), frozenset({"subject"})),
+            missing_required=CONDITION_NEEDS_PATIENT,
+        ),
         "Observation": TypeRule(
             frozenset({READ, SEARCH, CREATE}),
             ("patient", "category", "code", "date"),
@@ -80,7 +90,7 @@ PROFILE = EhrProfile(
     facts=(
         "batch declared, but only for a short list of operations: GET entries answer 422",
         "no ImagingStudy, no Task, no MedicationStatement: 404 OperationOutcome",
-        "CarePlan search needs category=assess-plan (400)",
+        "CarePlan search needs category=assess-plan (400); Condition search needs patient (400)",
         "_count capped (Observation 200, DiagnosticReport 100), default 50; no Bundle.total",
         "next links -pageContext=...&-pageDirection=NEXT; Condition may be one unpaged page",
         "create: 201, empty body, Location and ETag; update needs If-Match (428), stale 409",

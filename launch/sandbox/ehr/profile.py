@@ -45,7 +45,7 @@ class TypeRule:
     be one of these. ``ignored_params`` are accepted and not applied (Epic's ``identifier``).
     ``refused``: declared in the CapabilityStatement, refused when used (sites advertise more than
     they accept). ``count_cap``: the most entries a page holds, whatever ``_count`` says;
-    ``unpaged``: the whole result in one page.
+    ``unpaged``: the whole result in one page. ``operations``: declared in the statement.
     """
 
     interactions: frozenset[str]
@@ -57,6 +57,8 @@ class TypeRule:
     refused: Refusal | None = None
     count_cap: int | None = None
     unpaged: bool = False
+    #: operations declared on the type (Epic's Group: ``export`` only, Bulk Data)
+    operations: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
