@@ -18,13 +18,12 @@ from smart_app.synthetic.expectations import (
     jcv_serology,
     mri_brain,
     neuro_review,
-    pml_surveillance,
     routine,
     symptom_screen,
     urgent,
 )
 from smart_app.synthetic.model import Expected, RecommendationCheck
-from smart_app.synthetic.scenarios_rules import follow_up, screened
+from smart_app.synthetic.scenarios_rules import follow_up, pml_follow_up, screened
 
 
 def _quiet_benign(
@@ -134,13 +133,7 @@ def natalizumab_jcv_positive(c: Chart) -> Expected:
         edss=3.5,
         edss_date=edss,
         current_dmt={"natalizumab"},
-        checks=[
-            neuro_review(edss, 6, c.as_of),
-            pml_surveillance(mri, c.as_of),
-            jcv_serology(jcv, c.as_of),
-            symptom_screen(screened(c), c.as_of),
-            urgent("review-dmt"),
-        ],
+        checks=[*pml_follow_up(c, edss, mri, jcv), urgent("review-dmt")],
     )
 
 
@@ -157,12 +150,7 @@ def natalizumab_jcv_unknown(c: Chart) -> Expected:
         edss=2.5,
         edss_date=edss,
         current_dmt={"natalizumab"},
-        checks=[
-            neuro_review(edss, 6, c.as_of),
-            pml_surveillance(mri, c.as_of),
-            jcv_serology(None, c.as_of),
-            symptom_screen(screened(c), c.as_of),
-        ],
+        checks=pml_follow_up(c, edss, mri, None),
     )
 
 
@@ -198,11 +186,7 @@ def natalizumab_stopped(c: Chart) -> Expected:
         edss=4.0,
         edss_date=edss,
         current_dmt=set(),
-        checks=[
-            neuro_review(edss, 6, c.as_of),
-            pml_surveillance(mri, c.as_of),
-            symptom_screen(screened(c), c.as_of),
-        ],
+        checks=pml_follow_up(c, edss, mri),
     )
 
 

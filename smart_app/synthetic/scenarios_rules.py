@@ -18,6 +18,7 @@ from smart_app.synthetic.expectations import (
     jcv_serology,
     mri_brain,
     neuro_review,
+    pml_surveillance,
     symptom_screen,
     urgent,
 )
@@ -33,6 +34,19 @@ def follow_up(
         neuro_review(edss_date, months, c.as_of),
         mri_brain(mri_due, c.as_of),
         symptom_screen(screen_due, c.as_of),
+    ]
+
+
+def pml_follow_up(
+    c: Chart, edss_date: date, mri_date: date, *jcv_dates: date | None
+) -> list[RecommendationCheck]:
+    """What a patient on natalizumab gets: review every 6 months, the PML surveillance MRI,
+    JCV serology (one per ``jcv_dates``: the last result, None for never tested), the screen."""
+    return [
+        neuro_review(edss_date, 6, c.as_of),
+        pml_surveillance(mri_date, c.as_of),
+        *(jcv_serology(jcv, c.as_of) for jcv in jcv_dates),
+        symptom_screen(screened(c), c.as_of),
     ]
 
 

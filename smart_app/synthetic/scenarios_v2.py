@@ -8,21 +8,22 @@ indices, drug holidays, and the DMT re-baseline.
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from dateutil.relativedelta import relativedelta
 
 from smart_app.synthetic import codes
 from smart_app.synthetic.chart import Chart
 from smart_app.synthetic.expectations import (
     expect,
-    jcv_serology,
     mri_brain,
     neuro_review,
-    pml_surveillance,
     symptom_screen,
     urgent,
 )
 from smart_app.synthetic.model import Expected
-from smart_app.synthetic.scenarios_rules import follow_up, screened
+from smart_app.synthetic.scenarios_rules import follow_up, pml_follow_up, screened
 
 
 def _person(c: Chart, onset_years: int = 15, **kwargs: object) -> None:
@@ -30,32 +31,46 @@ def _person(c: Chart, onset_years: int = 15, **kwargs: object) -> None:
     c.ms_diagnosis(c.ago(years=onset_years), **kwargs)  # type: ignore[arg-type]
 
 
+def _stable_edss_and_mri(
+    c: Chart, score: float = 2.0, *, last_edss: int = 3, mri: int = 5
+) -> tuple[date, date]:
+    """The usual follow-up: EDSS ``score`` a year ago and ``last_edss`` months ago, a brain MRI
+    ``mri`` months ago; returns the dates of the last EDSS and of the MRI."""
+    edss = c.edss_series([(c.ago(years=1), score), (c.ago(months=last_edss), score)])
+    mri_date = c.ago(months=mri)
+    c.brain_mri(mri_date)
+    return edss, mri_date
+
+
+def _followed(
+    c: Chart, status: str, edss: float, last_edss: date, months: int, mri: date, **kw: Any
+) -> Expected:
+    """``status`` with EDSS ``edss`` and exactly the routine follow-up: review every ``months``
+    from ``last_edss``, the yearly brain MRI, the symptom screen (done recently)."""
+    checks = follow_up(c, last_edss, months, mri, screened(c))
+    return expect(status, edss=edss, checks=checks, **kw)
+
+
 def progressive_course(c: Chart) -> Expected:
     """C2: secondary progressive MS with EDSS 2.0 after 15 years is never benign."""
     _person(c, code=codes.SPMS_SNOMED)
-    edss = c.edss_series([(c.ago(years=1), 2.0), (c.ago(months=3), 2.0)])
-    mri = c.ago(months=5)
-    c.brain_mri(mri)
-    return expect(
-        "not-benign",
-        reason="progressive-course",
-        edss=2.0,
-        checks=follow_up(c, edss, 6, mri, screened(c)),
-    )
+    edss, mri = _stable_edss_and_mri(c)
+    return _followed(c, "not-benign", 2.0, edss, 6, mri, reason="progressive-course")
 
 
 def diagnosis_unconfirmed(c: Chart) -> Expected:
     """C8: a provisional MS diagnosis with EDSS 2.0 after 15 years is indeterminate, not benign."""
     _person(c, verification="provisional")
-    edss = c.edss_series([(c.ago(years=1), 2.0), (c.ago(months=3), 2.0)])
-    mri = c.ago(months=5)
-    c.brain_mri(mri)
-    return expect(
+    edss, mri = _stable_edss_and_mri(c)
+    return _followed(
+        c,
         "indeterminate",
+        2.0,
+        edss,
+        6,
+        mri,
         reason="diagnosis-unconfirmed",
-        edss=2.0,
         issues={"diagnosis-unconfirmed"},
-        checks=follow_up(c, edss, 6, mri, screened(c)),
     )
 
 
@@ -65,12 +80,8 @@ def edss_stale(c: Chart) -> Expected:
     edss = c.edss_series([(c.ago(years=4), 2.0), (c.ago(months=30), 2.0)])
     mri = c.ago(months=5)
     c.brain_mri(mri)
-    return expect(
-        "indeterminate",
-        reason="edss-stale",
-        edss=2.0,
-        issues={"edss-stale"},
-        checks=follow_up(c, edss, 6, mri, screened(c)),
+    return _followed(
+        c, "indeterminate", 2.0, edss, 6, mri, reason="edss-stale", issues={"edss-stale"}
     )
 
 
@@ -82,13 +93,16 @@ def latest_edss_unreadable(c: Chart) -> Expected:
     c.observation(codes.EDSS_SNOMED, c.ago(months=1), kind="edss", valueString="see note")
     mri = c.ago(months=5)
     c.brain_mri(mri)
-    return expect(
+    return _followed(
+        c,
         "indeterminate",
+        2.0,
+        edss,
+        6,
+        mri,
         reason="latest-edss-unreadable",
-        edss=2.0,
         edss_date=edss,
         issues={"invalid-resource"},
-        checks=follow_up(c, edss, 6, mri, screened(c)),
     )
 
 
@@ -100,13 +114,8 @@ def edss_as_text(c: Chart) -> Expected:
     c.observation(codes.EDSS_SNOMED, edss, kind="edss", valueString="2.5")
     mri = c.ago(months=5)
     c.brain_mri(mri)
-    return expect(
-        "benign",
-        strict=False,
-        edss=2.5,
-        edss_date=edss,
-        issues={"edss-as-text"},
-        checks=follow_up(c, edss, 12, mri, screened(c)),
+    return _followed(
+        c, "benign", 2.5, edss, 12, mri, strict=False, edss_date=edss, issues={"edss-as-text"}
     )
 
 
@@ -118,9 +127,7 @@ def relapse_coded_as_ms(c: Chart) -> Expected:
     relapse["code"]["coding"].append(
         {"system": codes.ICD10CM, "code": "G35", "display": "Multiple sclerosis"}
     )
-    edss = c.edss_series([(c.ago(years=1), 2.0), (c.ago(months=2), 2.0)])
-    mri = c.ago(months=5)
-    c.brain_mri(mri)
+    edss, mri = _stable_edss_and_mri(c, last_edss=2)
     return expect(
         "benign",
         strict=True,
@@ -141,16 +148,8 @@ def relapses_only(c: Chart) -> Expected:
     c.patient(birth_date=c.ago(years=44, days=3))
     c.relapse(c.ago(years=12))
     c.relapse(c.ago(years=11))
-    edss = c.edss_series([(c.ago(years=1), 1.5), (c.ago(months=3), 1.5)])
-    mri = c.ago(months=5)
-    c.brain_mri(mri)
-    return expect(
-        "benign",
-        strict=True,
-        edss=1.5,
-        issues={"onset-missing"},
-        checks=follow_up(c, edss, 12, mri, screened(c)),
-    )
+    edss, mri = _stable_edss_and_mri(c, 1.5)
+    return _followed(c, "benign", 1.5, edss, 12, mri, strict=True, issues={"onset-missing"})
 
 
 def future_onset_recorded_diagnosis(c: Chart) -> Expected:
@@ -158,16 +157,8 @@ def future_onset_recorded_diagnosis(c: Chart) -> Expected:
     diagnosis recorded 12 years ago still counts: benign."""
     c.patient(birth_date=c.ago(years=47, days=12))
     c.ms_diagnosis(c.ahead(years=1), code=codes.MS_WHO_ICD10, recorded=c.ago(years=12))
-    edss = c.edss_series([(c.ago(years=1), 2.0), (c.ago(months=3), 2.0)])
-    mri = c.ago(months=5)
-    c.brain_mri(mri)
-    return expect(
-        "benign",
-        strict=True,
-        edss=2.0,
-        issues={"future-date"},
-        checks=follow_up(c, edss, 12, mri, screened(c)),
-    )
+    edss, mri = _stable_edss_and_mri(c)
+    return _followed(c, "benign", 2.0, edss, 12, mri, strict=True, issues={"future-date"})
 
 
 def mri_report_unstructured(c: Chart) -> Expected:
@@ -178,12 +169,8 @@ def mri_report_unstructured(c: Chart) -> Expected:
     c.brain_mri(c.ago(months=20))
     mri = c.ago(months=4)
     c.mri_report(mri)
-    return expect(
-        "benign",
-        strict=True,
-        edss=2.0,
-        issues={"mri-findings-unstructured"},
-        checks=follow_up(c, edss, 12, mri, screened(c)),
+    return _followed(
+        c, "benign", 2.0, edss, 12, mri, strict=True, issues={"mri-findings-unstructured"}
     )
 
 
@@ -193,20 +180,13 @@ def natalizumab_infusions(c: Chart) -> Expected:
     _person(c, onset_years=12)
     for dose in range(0, 20 * 30, 28):
         c.dmt_administration("natalizumab", c.ago(days=20 * 30 - dose))
-    edss = c.edss_series([(c.ago(years=1), 2.0), (c.ago(months=3), 2.0)])
-    mri = c.ago(months=2)
-    c.brain_mri(mri)
+    edss, mri = _stable_edss_and_mri(c, mri=2)
     return expect(
         "benign",
         strict=True,
         edss=2.0,
         current_dmt={"natalizumab"},
-        checks=[
-            neuro_review(edss, 6, c.as_of),
-            pml_surveillance(mri, c.as_of),
-            jcv_serology(None, c.as_of),
-            symptom_screen(screened(c), c.as_of),
-        ],
+        checks=pml_follow_up(c, edss, mri, None),
     )
 
 
@@ -217,19 +197,12 @@ def natalizumab_on_hold_stale_jcv(c: Chart) -> Expected:
     c.dmt_request("natalizumab", c.ago(years=2), status="on-hold")
     jcv = c.ago(months=8)
     c.jcv(jcv, positive=False)
-    edss = c.edss_series([(c.ago(years=1), 2.0), (c.ago(months=3), 2.0)])
-    mri = c.ago(months=2)
-    c.brain_mri(mri)
+    edss, mri = _stable_edss_and_mri(c, mri=2)
     return expect(
         "too-early",
         edss=2.0,
         current_dmt={"natalizumab"},
-        checks=[
-            neuro_review(edss, 6, c.as_of),
-            pml_surveillance(mri, c.as_of),
-            jcv_serology(jcv, c.as_of),
-            symptom_screen(screened(c), c.as_of),
-        ],
+        checks=pml_follow_up(c, edss, mri, jcv),
     )
 
 
@@ -239,20 +212,13 @@ def natalizumab_high_index(c: Chart) -> Expected:
     _person(c, onset_years=13)
     c.dmt_request("natalizumab", c.ago(years=3))
     c.jcv_index(c.ago(months=2), 2.1)
-    edss = c.edss_series([(c.ago(years=1), 2.0), (c.ago(months=3), 2.0)])
-    mri = c.ago(months=2)
-    c.brain_mri(mri)
+    edss, mri = _stable_edss_and_mri(c, mri=2)
     return expect(
         "benign",
         strict=True,
         edss=2.0,
         current_dmt={"natalizumab"},
-        checks=[
-            neuro_review(edss, 6, c.as_of),
-            pml_surveillance(mri, c.as_of),
-            symptom_screen(screened(c), c.as_of),
-            urgent("review-dmt"),
-        ],
+        checks=[*pml_follow_up(c, edss, mri), urgent("review-dmt")],
     )
 
 
@@ -261,19 +227,13 @@ def natalizumab_stop_date_unknown(c: Chart) -> Expected:
     surveillance continues as if stopped within the last 12 months."""
     _person(c, onset_years=17)
     c.dmt_request("natalizumab", c.ago(years=4), status="stopped")
-    edss = c.edss_series([(c.ago(years=1), 4.0), (c.ago(months=3), 4.0)])
-    mri = c.ago(months=2)
-    c.brain_mri(mri)
+    edss, mri = _stable_edss_and_mri(c, 4.0, mri=2)
     return expect(
         "not-benign",
         edss=4.0,
         current_dmt=set(),
         issues={"dmt-stop-date-unknown"},
-        checks=[
-            neuro_review(edss, 6, c.as_of),
-            pml_surveillance(mri, c.as_of),
-            symptom_screen(screened(c), c.as_of),
-        ],
+        checks=pml_follow_up(c, edss, mri),
     )
 
 
@@ -282,16 +242,17 @@ def statement_active_but_ended(c: Chart) -> Expected:
     (dmt-status-conflict): a benign patient without DMT reviewed yearly."""
     _person(c)
     c.dmt_statement("glatiramer", c.ago(years=6), end=c.ago(years=3), status="active")
-    edss = c.edss_series([(c.ago(years=1), 2.0), (c.ago(months=3), 2.0)])
-    mri = c.ago(months=5)
-    c.brain_mri(mri)
-    return expect(
+    edss, mri = _stable_edss_and_mri(c)
+    return _followed(
+        c,
         "benign",
+        2.0,
+        edss,
+        12,
+        mri,
         strict=True,
-        edss=2.0,
         current_dmt=set(),
         issues={"dmt-status-conflict"},
-        checks=follow_up(c, edss, 12, mri, screened(c)),
     )
 
 
@@ -333,9 +294,4 @@ def cdp_stable_after_event(c: Chart) -> Expected:
     edss = c.edss_series([(c.ago(months=10), 4.0), (c.ago(months=3), 4.0)])
     mri = c.ago(months=5)
     c.brain_mri(mri)
-    return expect(
-        "not-benign",
-        reason="edss-above-threshold",
-        edss=4.0,
-        checks=follow_up(c, edss, 6, mri, screened(c)),
-    )
+    return _followed(c, "not-benign", 4.0, edss, 6, mri, reason="edss-above-threshold")
