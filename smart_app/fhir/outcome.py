@@ -35,11 +35,3 @@ def operation_outcome_text(body: str | bytes | None) -> str | None:
     joined = "; ".join(texts)
     return joined[:_MAX_OUTCOME_CHARS] if joined else None
 
-
-def error_issues(outcome: dict[str, Any]) -> list[dict[str, Any]]:
-    """The issues of an OperationOutcome with severity error or fatal."""
-    return [
-        issue
-        for issue in outcome.get("issue") or []
-        if isinstance(issue, dict) and issue.get("severity") in {"error", "fatal"}
-    ]
