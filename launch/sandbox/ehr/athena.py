@@ -6,7 +6,7 @@ Statuses other than the documented ``intent`` refusal are unverified.
 
 from __future__ import annotations
 
-from launch.sandbox.ehr import codes
+from launch.sandbox.ehr import codes, us_core
 from launch.sandbox.ehr.profile import (
     CREATE,
     READ,
@@ -27,7 +27,7 @@ PROFILE = EhrProfile(
     title="athenahealth",
     software="athenaOne FHIR R4 (emulated by the ms-monitor sandbox)",
     types={
-        "Patient": TypeRule(READ_SEARCH, ("_id", "identifier", "name", "birthdate")),
+        **us_core.rows("Patient", "Medication", "Encounter", "Procedure"),
         "Condition": TypeRule(READ_SEARCH, ("patient", "category")),
         "Observation": TypeRule(READ_SEARCH, ("patient", "category", "code", "date")),
         "DiagnosticReport": TypeRule(READ_SEARCH, ("patient", "category", "code")),
@@ -37,13 +37,12 @@ PROFILE = EhrProfile(
             required=(frozenset({"intent"}),),
             missing_required=MEDICATION_REQUEST_NEEDS_INTENT,
         ),
-        "Medication": TypeRule(frozenset({READ})),
         "CarePlan": TypeRule(
             READ_SEARCH, ("patient", "category"), ignored_params=frozenset({"identifier"})
         ),
         "Provenance": TypeRule(READ_SEARCH, ("target",)),
         "QuestionnaireResponse": TypeRule(frozenset({READ, CREATE})),
-        **rules(READ_SEARCH, ("DocumentReference", "Encounter", "Procedure", "Practitioner")),
+        **rules(READ_SEARCH, ("DocumentReference", "Practitioner")),
     },
     unknown_type=Refusal(404, "fhir", "Unknown resource type", code="not-found"),
     unsupported_write=Refusal(405, "fhir", "Operation not supported (status unverified)."),

@@ -8,7 +8,7 @@ captures (github.com/mock-health/the-map). Where a status code is not documented
 
 from __future__ import annotations
 
-from launch.sandbox.ehr import codes
+from launch.sandbox.ehr import codes, us_core
 from launch.sandbox.ehr.profile import (
     CREATE,
     READ,
@@ -65,9 +65,8 @@ PROFILE = EhrProfile(
             required=(frozenset({"category"}), frozenset({"code"})),
             missing_required=OBSERVATION_NEEDS_CATEGORY_OR_CODE,
         ),
-        "DiagnosticReport": TypeRule(READ_SEARCH, ("patient", "category", "code", "date")),
+        **us_core.rows("DiagnosticReport", "Medication", "Encounter", "Procedure", "Provenance"),
         "MedicationRequest": TypeRule(READ_SEARCH, ("patient", "intent", "status", "_include")),
-        "Medication": TypeRule(frozenset({READ})),
         "MedicationAdministration": TypeRule(READ_SEARCH, ("patient",)),  # unverified
         "ImagingStudy": TypeRule(READ_SEARCH, ("patient",), refused=IMAGING_STUDY_NOT_AUTHORIZED),
         "CarePlan": TypeRule(
@@ -84,8 +83,7 @@ PROFILE = EhrProfile(
         ),
         **rules(frozenset({READ, SEARCH, CREATE}), ("DocumentReference",)),
         **rules(frozenset({READ, CREATE}), ("Communication", "Binary")),
-        **rules(READ_SEARCH, ("Encounter", "Procedure", "AllergyIntolerance", "Practitioner")),
-        "Provenance": TypeRule(frozenset({READ})),
+        **rules(READ_SEARCH, ("AllergyIntolerance", "Practitioner")),
     },
     unknown_type=Refusal(404, "html", "The page cannot be found."),
     unsupported_write=Refusal(

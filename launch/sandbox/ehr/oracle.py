@@ -7,7 +7,7 @@ the-map: 422 on batch entries, 403 insufficient_scope bodies). "unverified" mark
 
 from __future__ import annotations
 
-from launch.sandbox.ehr import codes
+from launch.sandbox.ehr import codes, us_core
 from launch.sandbox.ehr.profile import (
     CREATE,
     READ,
@@ -35,7 +35,7 @@ PROFILE = EhrProfile(
     title="Oracle Health",
     software="Oracle Health Millennium R4 (emulated by the ms-monitor sandbox)",
     types={
-        "Patient": TypeRule(READ_SEARCH, ("_id", "identifier", "name", "birthdate")),
+        **us_core.rows("Patient", "Encounter"),
         "Condition": TypeRule(
             WRITES,
             ("patient", "category", "clinical-status"),
@@ -61,7 +61,7 @@ PROFILE = EhrProfile(
         ),
         "Provenance": TypeRule(frozenset({READ, SEARCH, CREATE}), ("target",)),
         **rules(WRITES, ("Communication", "Procedure", "Appointment")),
-        **rules(READ_SEARCH, ("Encounter", "AllergyIntolerance", "Practitioner")),
+        **rules(READ_SEARCH, ("AllergyIntolerance", "Practitioner")),
     },
     unknown_type=Refusal(404, "fhir", "Resource type not supported", code="not-found"),
     unsupported_write=Refusal(405, "fhir", "The interaction is not supported (status unverified)."),

@@ -64,3 +64,9 @@ PROFILE = EhrProfile(
         "MRI as radiology DiagnosticReports; medicationReference with _include",
     ),
 )
+
+
+def rows(*resource_types: str) -> dict[str, TypeRule]:
+    """The US Core rows a vendor table takes as they are (what every certified US EHR answers
+    for these types, and the vendor no differently)."""
+    return {rtype: PROFILE.types[rtype] for rtype in resource_types}
