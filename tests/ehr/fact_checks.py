@@ -164,3 +164,10 @@ def statement(*, batch: bool, has: tuple[str, ...], lacks: tuple[str, ...]) -> C
         assert ("batch" in {i["code"] for i in rest.get("interaction", [])}) is batch
 
     return check
+
+
+def declares_group_export_only(response: TestResponse, _ehr: Ehr) -> None:
+    """Group in the statement with no interaction but the Bulk Data ``export`` operation."""
+    types = {r["type"]: r for r in response.get_json()["rest"][0]["resource"]}
+    assert types["Group"]["interaction"] == []
+    assert [op["name"] for op in types["Group"]["operation"]] == ["export"]

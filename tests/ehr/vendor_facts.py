@@ -8,6 +8,7 @@ from __future__ import annotations
 from launch.sandbox.ehr import codes
 from tests.ehr.fact_checks import (
     Fact,
+    declares_group_export_only,
     edss_as_flowsheet,
     empty_create,
     foreign_plans_despite_identifier,
@@ -28,6 +29,9 @@ from tests.ehr.fact_checks import (
 EDSS_ROW = f"{codes.EPIC_FLOWSHEET_ROW_SYSTEM}|{codes.EPIC_EDSS_ROW}"
 ASSESS_PLAN = f"{codes.CAREPLAN_CATEGORY}|assess-plan"
 OURS = "http://example.org/fhir/ms-monitor/careplan-id|"
+#: A practitioner's token (no patient narrowing): a search across patients reaches the vendor.
+USER_SCOPES = "launch openid fhirUser user/*.read"
+MS_CONDITION = "Condition?code=http://snomed.info/sct|24700007"
 
 NEW_OBSERVATION = {
     "resourceType": "Observation",
@@ -71,6 +75,17 @@ FACTS = [
     Fact(
         "epic", "CarePlan needs category", "GET", "CarePlan?patient={pid}", 400, outcome("required")
     ),
+    Fact(
+        "epic",
+        "Condition search needs patient",
+        "GET",
+        MS_CONDITION,
+        400,
+        outcome("required"),
+        scope=USER_SCOPES,
+    ),
+    Fact("epic", "Group not read: HTML 404", "GET", "Group/any", 404, html),
+    Fact("epic", "Group only through $export", "GET", "metadata", 200, declares_group_export_only),
     Fact(
         "epic",
         "identifier ignored: another app's plans",
@@ -189,6 +204,15 @@ FACTS = [
         "Observation?patient={pid}",
         200,
         ids("{pid}-jcv", "{pid}-jcv-old"),
+    ),
+    Fact(
+        "oracle",
+        "Condition search needs patient",
+        "GET",
+        MS_CONDITION,
+        400,
+        outcome("required"),
+        scope=USER_SCOPES,
     ),
     Fact("oracle", "no EDSS exposed", "GET", "Observation?patient={pid}&category=exam", 200, ids()),
     Fact(

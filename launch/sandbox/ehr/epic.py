@@ -110,7 +110,8 @@ PROFILE = EhrProfile(
     facts=(
         "no batch or transaction: POST [base] answers 404 with an HTML page",
         "Observation?patient without category or code: 400 OperationOutcome (required)",
-        "Condition search without patient: 400 (required); Group only through Group $export",
+        "Condition search without patient: 400 (required)",
+        "Group only through Bulk Data Group $export (declared here; the sandbox runs no export)",
         "CarePlan search needs category (400); CarePlan is read-only; identifier is ignored",
         "unknown or undeclared resource types (MedicationStatement): HTML 404",
         "ImagingStudy declared but refused here (access unverified on real sites)",
