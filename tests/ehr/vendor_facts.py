@@ -75,14 +75,17 @@ FACTS = [
     Fact(
         "epic", "CarePlan needs category", "GET", "CarePlan?patient={pid}", 400, outcome("required")
     ),
-    Fact(
-        "epic",
-        "Condition search needs patient",
-        "GET",
-        MS_CONDITION,
-        400,
-        outcome("required"),
-        scope=USER_SCOPES,
+    *(
+        Fact(
+            ehr,
+            "Condition search needs patient",
+            "GET",
+            MS_CONDITION,
+            400,
+            outcome("required"),
+            scope=USER_SCOPES,
+        )
+        for ehr in ("epic", "oracle")
     ),
     Fact("epic", "Group not read: HTML 404", "GET", "Group/any", 404, html),
     Fact("epic", "Group only through $export", "GET", "metadata", 200, declares_group_export_only),
@@ -204,15 +207,6 @@ FACTS = [
         "Observation?patient={pid}",
         200,
         ids("{pid}-jcv", "{pid}-jcv-old"),
-    ),
-    Fact(
-        "oracle",
-        "Condition search needs patient",
-        "GET",
-        MS_CONDITION,
-        400,
-        outcome("required"),
-        scope=USER_SCOPES,
     ),
     Fact("oracle", "no EDSS exposed", "GET", "Observation?patient={pid}&category=exam", 200, ids()),
     Fact(
