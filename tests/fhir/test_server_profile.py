@@ -143,6 +143,23 @@ def test_oracle_declares_batch_until_refused_and_lacks_imaging_and_task() -> Non
     assert refused.summary().startswith(f"read {len(refused.searches)} searches in parallel")
 
 
+def test_group_export_is_read_from_the_statement() -> None:
+    """Epic declares Group with no interaction but ``$export``: no Group read, an export."""
+    epic = profile("epic", ("system/*.rs",))
+    assert epic.offers_operation("Group", "export")
+    assert not epic.readable("Group")
+    assert not epic.offers_operation("Patient", "export")
+    oracle = profile("oracle", ("system/*.rs",))
+    assert not oracle.offers_operation("Group", "export")
+    hapi_style = decide_profile(
+        "http://hapi.test/fhir",
+        {"rest": [{"resource": [{"type": "Group", "operation": [{"name": "$export"}]}]}]},
+        None,
+        None,
+    )
+    assert hapi_style.offers_operation("Group", "export"), "a leading $ is not part of the name"
+
+
 def test_remembered_refusals_drop_a_type_or_a_search() -> None:
     cache = ServerProfiles(ttl_seconds=60, clock=lambda: 0.0)
     cache.remember_refusal(CONFIG.fhir_base + "/", "ImagingStudy")
