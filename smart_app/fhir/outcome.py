@@ -34,4 +34,3 @@ def operation_outcome_text(body: str | bytes | None) -> str | None:
             texts.append(f"{severity}: {text}" if isinstance(severity, str) else text)
     joined = "; ".join(texts)
     return joined[:_MAX_OUTCOME_CHARS] if joined else None
-
