@@ -34,3 +34,13 @@ def operation_outcome_text(body: str | bytes | None) -> str | None:
             texts.append(f"{severity}: {text}" if isinstance(severity, str) else text)
     joined = "; ".join(texts)
     return joined[:_MAX_OUTCOME_CHARS] if joined else None
+
+
+def error_issues(outcome: dict[str, Any]) -> list[dict[str, Any]]:
+    """The issues of an OperationOutcome with severity error or fatal (a refusal that came as
+    a 200 searchset entry, as Epic sends them)."""
+    return [
+        issue
+        for issue in outcome.get("issue") or []
+        if isinstance(issue, dict) and issue.get("severity") in {"error", "fatal"}
+    ]

@@ -13,14 +13,18 @@ names what it offers instead, before any patient is read or any plan written.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
 from smart_app.domain.references import patient_id_of_reference
 from smart_app.errors import FhirError, InputError
 from smart_app.fhir.client import FhirClient
+from smart_app.fhir.outcome import error_issues
 from smart_app.fhir.patient_record import SEARCH_REFUSED
 from smart_app.fhir.server_profile import ServerProfile, ServerProfiles, search_signature
+
+log = logging.getLogger(__name__)
 
 #: The search parameters ``--all`` sends besides result parameters (no patient).
 POPULATION_SEARCH = ("Condition", ("code",))
@@ -50,7 +54,8 @@ def ms_patient_ids(
     profiles: ServerProfiles | None = None,
 ) -> list[str]:
     """Every patient with an MS Condition, in first-seen order. A server whose profile offers
-    no Condition search by code, or that refuses it (remembered in ``profiles``), raises
+    no Condition search by code, or that refuses it (remembered in ``profiles``): with an error
+    status, or with a 200 holding only OperationOutcome errors (Epic's way), raises
     :class:`PopulationUnavailable`."""
     rtype, names = POPULATION_SEARCH
     if not profile.can_search(rtype, names):
@@ -62,21 +67,32 @@ def ms_patient_ids(
         raise _cannot_list_everyone(client, profile, reason)
     params = {"code": ms_diagnosis_codes(diagnosis), "_elements": "subject", "_count": "500"}
     seen: dict[str, None] = {}
+    refusals: list[str] = []  # error issues of OperationOutcome entries (a 200 that says no)
     try:
-        for condition in client.search(rtype, params):
-            if condition.get("resourceType") != rtype:
+        for found in client.search(rtype, params):
+            if found.get("resourceType") == "OperationOutcome":
+                issues = error_issues(found)
+                refusals += [str(i.get("diagnostics") or i.get("code")) for i in issues]
                 continue
-            patient = patient_id_of_reference(condition.get("subject"))
+            if found.get("resourceType") != rtype:
+                continue
+            patient = patient_id_of_reference(found.get("subject"))
             if patient is not None:
                 seen.setdefault(patient, None)
     except FhirError as error:
         if error.status not in SEARCH_REFUSED:
             raise
-        if profiles is not None:
-            profiles.remember_refusal(client.base_url, search_signature(rtype, names))
-        reason = f"it refused {rtype}?{'&'.join(names)} without a patient ({error.status})"
-        raise _cannot_list_everyone(client, profile, reason) from error
-    return list(seen)
+        status = str(error.status)
+    else:
+        if seen and refusals:
+            log.warning("the MS patient search was partly refused (%d errors)", len(refusals))
+        if seen or not refusals:
+            return list(seen)
+        status = f"200, {'; '.join(refusals)}"
+    if profiles is not None:
+        profiles.remember_refusal(client.base_url, search_signature(rtype, names))
+    reason = f"it refused {rtype}?{'&'.join(names)} without a patient ({status})"
+    raise _cannot_list_everyone(client, profile, reason)
 
 
 def group_member_ids(client: FhirClient, group_id: str, profile: ServerProfile) -> list[str]:
