@@ -163,13 +163,3 @@ class PatientTimeline:
     def as_of(self) -> date:
         """The as-of date D, from the evaluation context (its only channel)."""
         return self.context.as_of
-
-    @property
-    def stable_edss(self) -> tuple[EdssMeasurement, ...]:
-        """The stable EDSS series in date order (the one classification and CDP use)."""
-        return tuple(m for m in self.edss if m.stable)
-
-    @property
-    def current_dmts(self) -> tuple[DmtExposure, ...]:
-        """Exposures whose latest record is active as of ``as_of``."""
-        return tuple(d for d in self.dmt_exposures if d.current)
