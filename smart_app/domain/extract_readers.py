@@ -7,7 +7,7 @@ as a data issue; none raises on bad data (the extractor catches the unexpected a
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import NamedTuple
 
@@ -77,7 +77,7 @@ class Collector:
         self.jcv: list[JcvResult] = []
         self.scores: dict[str, list[Score]] = {"mfis": [], "sdmt": []}
         self.medications: dict[str, JsonDict] = {}
-        self.observation_kinds = _observation_kinds(self.term)
+        self.observation_kinds = self.term.observation_kinds
 
     def issue(self, code: str, ref: str, message: str) -> None:
         self.issues.append(DataIssue(code, ref, message))
@@ -162,32 +162,7 @@ def read_condition(res: JsonDict, ref: str, col: Collector) -> None:
     )
 
 
-_KINDS: dict[int, tuple[Terminology, dict[Coding, str]]] = {}
-
-
-def _observation_kinds(term: Terminology) -> dict[Coding, str]:
-    """(system, code) -> observation kind, one lookup per coding (built once per terminology,
-    remembered by identity: hashing the whole terminology per resource would cost more)."""
-    hit = _KINDS.get(id(term))
-    if hit is not None and hit[0] is term:
-        return hit[1]
-    kinds: dict[Coding, str] = {}
-    for kind, codes in (
-        ("sdmt", term.sdmt),
-        ("mfis", term.mfis),
-        ("jcv", term.jcv_antibody),
-        ("gd-lesions", term.gd_lesions),
-        ("new-t2-lesions", term.new_t2_lesions),
-        ("edss", term.edss),  # last: an EDSS code wins over a site code listed twice
-    ):
-        kinds.update(dict.fromkeys(codes, kind))
-    if len(_KINDS) > 64:
-        _KINDS.clear()
-    _KINDS[id(term)] = (term, kinds)
-    return kinds
-
-
-def _observation_kind(code: JsonDict, kinds: dict[Coding, str]) -> str | None:
+def _observation_kind(code: JsonDict, kinds: Mapping[Coding, str]) -> str | None:
     coding_list = code.get("coding")
     if isinstance(coding_list, list):  # the usual shape, without a generator per resource
         for coding in coding_list:

@@ -104,7 +104,9 @@ def evaluate_timeline(timeline: PatientTimeline) -> PatientReport:
         issues.append(
             DataIssue("no-edss", timeline.patient, "no stable EDSS: the status cannot be decided")
         )
-    if classification.status != "not-applicable" and edss_is_stale(timeline, day, rules):
+    if classification.status != "not-applicable" and edss_is_stale(
+        classification.edss_date, day, rules
+    ):
         issues.append(
             DataIssue(
                 "edss-stale",
