@@ -20,7 +20,7 @@ A date whose earliest day is after the as-of date is a ``future-date`` and the r
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from typing import TypeVar
 
@@ -62,24 +62,14 @@ def extract_timeline(
     ``resource-unavailable`` data issue, so the report says what could not be looked at.
     """
     entries = list_entries(resources)
-    patient_entry, medications = _index(entries)
+    issues: list[DataIssue] = []
+    to_read, patient_entry, medications = _triage(entries, issues)
     patient, aliases, birth = _find_patient(patient_entry, entries)
     col = Collector(context, aliases)
     col.birth_date = birth
     col.medications = medications
-    seen: set[str] = set()
-    for entry in entries:
-        res, ref = entry.resource, entry.ref
-        rtype = res.get("resourceType") if res is not None else None
-        reader = READERS.get(rtype) if type(rtype) is str else None
-        if reader is None or res is None or ref is None or ref in seen:
-            _read_entry(entry, col, seen)  # the general path: it names every problem
-            continue
-        # the usual resource, of a type the engine reads and seen for the first time, read here
-        # without a call per resource (the same steps as the end of :func:`_read_entry`)
-        seen.add(ref)
-        if res.get("status") == "entered-in-error":
-            continue
+    col.issues = issues
+    for reader, res, ref in to_read:
         try:
             reader(res, ref, col)
         except Exception as exc:  # last line of defence: bad data is a data issue, never a crash
@@ -94,24 +84,53 @@ def extract_timeline(
     return _build(patient, col, missing)
 
 
-def _index(entries: list[Entry]) -> tuple[Entry | None, dict[str, JsonDict]]:
-    """One pass before reading: the first Patient with a name, and every Medication by each of
-    its names (orders and statements may reference one listed after them)."""
+#: A resource to read: its reader, the resource and its reference.
+_ToRead = tuple[Callable[[JsonDict, str, Collector], None], JsonDict, str]
+
+
+def _triage(
+    entries: list[Entry], issues: list[DataIssue]
+) -> tuple[list[_ToRead], Entry | None, dict[str, JsonDict]]:
+    """One pass before reading: the resources to read (each reference once, entered-in-error
+    ones left out), the first Patient with a name, and every Medication by each of its names
+    (orders and statements may reference one listed after them). Entries that cannot be read
+    become data issues here."""
+    to_read: list[_ToRead] = []
     patient: Entry | None = None
     medications: dict[str, JsonDict] = {}
+    seen: set[str] = set()
     for entry in entries:
-        res = entry.resource
-        if res is None:
+        res, ref, full_url, raw_index = entry
+        rtype = res.get("resourceType") if res is not None else None
+        reader = READERS.get(rtype) if type(rtype) is str else None
+        if reader is not None and res is not None and ref is not None:
+            if ref not in seen:  # the first of several copies of a resource counts
+                seen.add(ref)
+                if res.get("status") != "entered-in-error":
+                    to_read.append((reader, res, ref))
             continue
-        rtype = res.get("resourceType")
+        if res is None or not isinstance(rtype, str) or not rtype:
+            label = ref or f"entry[{raw_index}]"
+            issues.append(
+                DataIssue(
+                    "invalid-resource", label, "not a FHIR resource (no resourceType): ignored"
+                )
+            )
+            continue
+        if ref is None and rtype not in IGNORED_SILENTLY:
+            issues.append(
+                DataIssue(
+                    "invalid-resource", f"{rtype}[{raw_index}]", "resource has no id: ignored"
+                )
+            )
         if rtype == "Patient":
-            if patient is None and entry.ref:
+            if patient is None and ref:
                 patient = entry
         elif rtype == "Medication":
-            for name in (entry.ref, entry.full_url):
+            for name in (ref, full_url):
                 if name:
                     medications[name] = res
-    return patient, medications
+    return to_read, patient, medications
 
 
 def _find_patient(
@@ -131,30 +150,6 @@ def _find_patient(
     if subjects:
         return subjects[0], set(), None
     return "Patient/unknown", set(), None
-
-
-def _read_entry(entry: Entry, col: Collector, seen: set[str]) -> None:
-    res, ref, _full_url, raw_index = entry
-    rtype = res.get("resourceType") if res is not None else None
-    if res is None or not isinstance(rtype, str) or not rtype:
-        label = ref or f"entry[{raw_index}]"
-        col.issue("invalid-resource", label, "not a FHIR resource (no resourceType): ignored")
-        return
-    if rtype in IGNORED_SILENTLY:
-        return
-    if ref is None:
-        col.issue("invalid-resource", f"{rtype}[{raw_index}]", "resource has no id: ignored")
-        return
-    reader = READERS.get(rtype)
-    if reader is None or ref in seen:
-        return
-    seen.add(ref)
-    if res.get("status") == "entered-in-error":
-        return
-    try:
-        reader(res, ref, col)
-    except Exception as exc:  # last line of defence: bad data is a data issue, never a crash
-        col.issue("invalid-resource", ref, f"could not be read ({type(exc).__name__})")
 
 
 def _build(patient: str, col: Collector, unavailable: tuple[str, ...]) -> PatientTimeline:
