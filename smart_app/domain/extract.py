@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
+from operator import attrgetter
 from typing import TypeVar
 
 from smart_app.domain.context import EvaluationContext
@@ -44,6 +45,11 @@ from smart_app.domain.timeline import (
 
 #: A result with a date and the reference of the resource it was read from.
 _Dated = TypeVar("_Dated", MriStudy, JcvResult, Score)
+
+#: Sort keys, as C-level attribute getters (no Python call per item)
+_RELAPSE_ORDER = attrgetter("onset", "onset_latest", "ref")
+_FINDING_ORDER = attrgetter("date", "kind", "ref")
+_DATE_AND_REF = attrgetter("date", "ref")
 
 #: The resource types the engine reads (the keys of the readers).
 CLINICAL_TYPES = frozenset(READERS)
@@ -156,13 +162,13 @@ def _build(patient: str, col: Collector, unavailable: tuple[str, ...]) -> Patien
     rules = col.context.rules
     relapses = tuple(col.relapses)
     if len(relapses) > 1:  # most records have none or one: nothing to sort
-        relapses = tuple(sorted(relapses, key=lambda r: (r.onset, r.onset_latest, r.ref)))
+        relapses = tuple(sorted(relapses, key=_RELAPSE_ORDER))
     edss = _edss_series(col.edss_raw, relapses, rules.stable_edss_days_after_relapse)
     unreadable = max(col.edss_unreadable) if col.edss_unreadable else None
     brain = _by_date_and_ref(col.brain)
     findings = tuple(col.findings)
     if len(findings) > 1:
-        findings = tuple(sorted(findings, key=lambda f: (f.date, f.kind, f.ref)))
+        findings = tuple(sorted(findings, key=_FINDING_ORDER))
     _flag_unstructured_mri(col)
     diagnosis = _diagnosis(col.conditions, relapses, col)
     return PatientTimeline(
@@ -189,7 +195,7 @@ def _by_date_and_ref(items: list[_Dated]) -> tuple[_Dated, ...]:
     one result of a kind, so the reference alone makes every item distinct: no set is needed."""
     if len(items) < 2:
         return tuple(items)
-    return tuple(sorted(items, key=lambda item: (item.date, item.ref)))
+    return tuple(sorted(items, key=_DATE_AND_REF))
 
 
 def _edss_series(
@@ -249,8 +255,14 @@ def _diagnosis(
             candidates.append((min(rng.latest, as_of), from_recorded, cond.ref))
     for relapse in relapses:
         candidates.append((relapse.onset_latest, False, relapse.ref))
-    refs = tuple(sorted({c.ref for c in conditions}))
-    any_onset = any(c.onset is not None for c in conditions)
+    refs: set[str] = set()
+    any_onset = progressive = False
+    confirmed = not conditions  # relapses alone count as confirmed
+    for cond in conditions:
+        refs.add(cond.ref)
+        any_onset = any_onset or cond.onset is not None
+        progressive = progressive or cond.progressive
+        confirmed = confirmed or not cond.unconfirmed  # one confirmed (or unstated) is enough
     for cond in conditions:
         if cond.onset is None:
             col.issue(
@@ -264,7 +276,6 @@ def _diagnosis(
                 if candidates
                 else "MS diagnosis has no onset and no recorded date",
             )
-    for cond in conditions:
         if cond.onset is None and cond.recorded is None:
             col.issue(
                 "missing-date", cond.ref, "MS diagnosis has no date: disease duration unknown"
@@ -277,29 +288,25 @@ def _diagnosis(
             "no MS diagnosis Condition: the relapses establish the diagnosis, and the disease "
             "is at least as old as the earliest relapse",
         )
-    relapse_refs = tuple(r.ref for r in relapses)
+    diagnosis_refs = tuple(sorted(refs))
     if not candidates:
-        return MsDiagnosis(refs, None, True, (), _progressive(conditions), _confirmed(conditions))
-    onset = min(c[0] for c in candidates)
-    earliest = [c for c in candidates if c[0] == onset]
+        return MsDiagnosis(diagnosis_refs, None, True, (), progressive, confirmed)
+    onset = min(candidates)[0]
+    from_recorded = True  # the onset comes from recorded dates only
+    onset_refs: set[str] = set()
+    for day, recorded, ref in candidates:
+        if day == onset:
+            from_recorded = from_recorded and recorded
+            onset_refs.add(ref)
     return MsDiagnosis(
-        refs=refs,
-        onset=onset,
-        onset_from_recorded_date=all(c[1] for c in earliest),
-        onset_refs=tuple(sorted({c[2] for c in earliest})),
-        progressive=_progressive(conditions),
-        confirmed=_confirmed(conditions),
-        relapse_refs=relapse_refs,
+        diagnosis_refs,
+        onset,
+        from_recorded,
+        tuple(sorted(onset_refs)),
+        progressive,
+        confirmed,
+        tuple([r.ref for r in relapses]),
     )
-
-
-def _progressive(conditions: list[ConditionRecord]) -> bool:
-    return any(c.progressive for c in conditions)
-
-
-def _confirmed(conditions: list[ConditionRecord]) -> bool:
-    """One confirmed (or unstated) MS Condition is enough; relapses alone count as confirmed."""
-    return not conditions or any(not c.unconfirmed for c in conditions)
 
 
 __all__ = ["CLINICAL_TYPES", "DataIssue", "extract_timeline"]

@@ -127,7 +127,7 @@ def evaluate_timeline(timeline: PatientTimeline) -> PatientReport:
         diagnosis=timeline.diagnosis.ref if timeline.diagnosis else None,
         classification=classification,
         activity=activity,
-        current_dmt=tuple(d for d in timeline.dmt_exposures if d.current),
+        current_dmt=tuple([d for d in timeline.dmt_exposures if d.current]),
         recommendations=tuple(recs),
         data_issues=issues_in_order(issues),
         statement=treatment_statement(classification, activity),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -23,11 +24,14 @@ class DataIssue:
     message: str
 
 
+_ISSUE_ORDER = attrgetter("resource", "code", "message")
+
+
 def issues_in_order(issues: list[DataIssue]) -> tuple[DataIssue, ...]:
     """Data issues once each, by resource, code and message (the report's order)."""
     if len(issues) < 2:
         return tuple(issues)
-    return tuple(sorted(set(issues), key=lambda i: (i.resource, i.code, i.message)))
+    return tuple(sorted(set(issues), key=_ISSUE_ORDER))
 
 
 @dataclass(frozen=True, slots=True)

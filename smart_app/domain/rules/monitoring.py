@@ -312,7 +312,9 @@ def symptom_screen(
     sdmt = timeline.sdmt[-1] if timeline.sdmt else None
     if mfis is None or sdmt is None:
         due, anchor = as_of, None
-        missing = " and ".join(name for name, s in (("MFIS", mfis), ("SDMT", sdmt)) if s is None)
+        missing = (
+            "MFIS and SDMT" if mfis is None and sdmt is None else "MFIS" if mfis is None else "SDMT"
+        )
         rationale = f"Screen fatigue (MFIS) and cognition (SDMT): no {missing} on record."
     else:
         anchor = min(mfis.date, sdmt.date)
@@ -322,7 +324,7 @@ def symptom_screen(
             f"{settings.symptom_screen_interval_months} months; last MFIS "
             f"{mfis.date.isoformat()}, last SDMT {sdmt.date.isoformat()}."
         )
-    evidence = tuple(s.ref for s in (mfis, sdmt) if s is not None)
+    evidence = tuple([s.ref for s in (mfis, sdmt) if s is not None])
     return recommendation(
         "symptom-screen",
         due=due,
