@@ -317,16 +317,63 @@ def read_imaging(res: JsonDict, ref: str, col: Collector) -> None:
 
 
 def read_report(res: JsonDict, ref: str, col: Collector) -> None:
-    """A final radiology DiagnosticReport of a brain or spinal MRI (by its code)."""
+    """A final radiology DiagnosticReport of a brain or spinal MRI (by its code), and the MRI
+    findings it holds as contained Observations (``result`` ``#id``)."""
     if res.get("status") not in FINAL:
         return
     region = _mri_region([res.get("code")], col.term)
-    if region is None or not col.belongs_to_patient(res, ref):
+    findings = _contained_findings(res, col.observation_kinds) if "contained" in res else []
+    if (region is None and not findings) or not col.belongs_to_patient(res, ref):
         return
-    day = col.event_date(date_of(res, "effectiveDateTime", "effectivePeriod"), ref, "MRI report")
-    if day is not None:
-        study = MriStudy(day, region, ref, report=True)
-        (col.brain if region == "brain" else col.spine).append(study)
+    if region is not None:
+        day = col.event_date(
+            date_of(res, "effectiveDateTime", "effectivePeriod"), ref, "MRI report"
+        )
+        if day is not None:
+            study = MriStudy(day, region, ref, report=True)
+            (col.brain if region == "brain" else col.spine).append(study)
+    for finding in findings:
+        read_observation(_in_report_context(finding, res), ref, col)
+
+
+#: Observation kinds read from a report's contained Observations: the MRI findings.
+MRI_FINDING_KINDS = frozenset({"new-t2-lesions", "gd-lesions"})
+
+
+def _contained_findings(report: JsonDict, kinds: Mapping[Coding, str]) -> list[JsonDict]:
+    """The contained Observations a report's ``result`` points at (``#id``) whose code is an MRI
+    finding's (https://hl7.org/fhir/R4/references.html#contained). Other contained results
+    (a lab value, a coded impression) are not MRI findings and are left alone."""
+    contained = {
+        c.get("id"): c
+        for c in get_list(report, "contained")
+        if isinstance(c, dict) and c.get("resourceType") == "Observation"
+    }
+    found: list[JsonDict] = []
+    for result in get_list(report, "result"):
+        target = result.get("reference") if isinstance(result, dict) else None
+        if not isinstance(target, str) or not target.startswith("#"):
+            continue
+        observation = contained.get(target[1:])
+        if observation is None:
+            continue
+        code = observation.get("code")
+        if isinstance(code, dict) and _observation_kind(code, kinds) in MRI_FINDING_KINDS:
+            found.append(observation)
+    return found
+
+
+def _in_report_context(observation: JsonDict, report: JsonDict) -> JsonDict:
+    """A contained Observation with what it leaves to its report: the subject and the date
+    (a contained resource takes its context from its container)."""
+    filled = dict(observation)
+    if "subject" not in filled and "subject" in report:
+        filled["subject"] = report["subject"]
+    if not any(key in filled for key in EFFECTIVE):
+        for key in ("effectiveDateTime", "effectivePeriod"):
+            if key in report:
+                filled[key] = report[key]
+    return filled
 
 
 def read_medication(res: JsonDict, ref: str, col: Collector) -> None:

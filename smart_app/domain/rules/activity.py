@@ -73,10 +73,10 @@ def assess_activity(timeline: PatientTimeline, as_of: date, settings: RuleSettin
     for relapse in timeline.relapses:
         if relapse.onset_latest >= start and relapse.onset <= as_of:
             findings.append(Finding("relapse", max(relapse.onset, start), (relapse.ref,)))
-    mri_by_day: dict[date, list[str]] = {}
+    mri_by_day: dict[date, set[str]] = {}  # a set: both counts of one report name it once
     for finding in timeline.mri_findings:
         if finding.count >= 1 and start <= finding.date <= as_of:
-            mri_by_day.setdefault(finding.date, []).append(finding.ref)
+            mri_by_day.setdefault(finding.date, set()).add(finding.ref)
     for day, refs in mri_by_day.items():
         findings.append(Finding("mri", day, tuple(sorted(refs))))
     stable = tuple([m for m in timeline.edss if m.stable])
