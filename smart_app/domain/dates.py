@@ -32,6 +32,8 @@ class DateRange:
 #: (values are immutable, so sharing them is safe). A plain dict, emptied when full: cheaper than an
 #: LRU on every hit, and a 100,000-result record (all days distinct) only ever inserts.
 _PARSED: dict[str, DateRange | None] = {}
+#: The answer of ``_PARSED`` for a text not parsed yet (compared by identity, never returned).
+_UNSEEN = DateRange(date.min, date.min, True)
 _PARSED_MAX = 65_536
 
 
@@ -39,8 +41,9 @@ def parse_fhir_date(value: object) -> DateRange | None:
     """Parse a FHIR date/dateTime/instant string; None when it is not one."""
     if not isinstance(value, str) or len(value) < 4:
         return None
-    if value in _PARSED:  # a membership test: a miss raising KeyError would cost more
-        return _PARSED[value]
+    found = _PARSED.get(value, _UNSEEN)  # one lookup; None is a remembered "not a date"
+    if found is not _UNSEEN:
+        return found
     parsed = _parse(value)
     if len(_PARSED) >= _PARSED_MAX:
         _PARSED.clear()
