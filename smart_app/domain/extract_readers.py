@@ -107,7 +107,9 @@ class Collector:
 
 
 def _onset_range(res: JsonDict, birth: DateRange | None) -> DateRange | None:
-    rng = date_of(res, "onsetDateTime", "onsetPeriod", "onsetString")
+    rng = parse_fhir_date(res.get("onsetDateTime"))  # the usual onset[x], first
+    if rng is None:
+        rng = date_of(res, "onsetPeriod", "onsetString")
     if rng is not None:
         return rng
     age = get_dict(res, "onsetAge")
@@ -144,7 +146,7 @@ def read_condition(res: JsonDict, ref: str, col: Collector) -> None:
     if not (is_ms or is_relapse) or not col.belongs_to_patient(res, ref):
         return
     onset = _onset_range(res, col.birth_date)
-    recorded = date_of(res, "recordedDate")
+    recorded = parse_fhir_date(res.get("recordedDate"))
     if is_relapse:
         rng = onset or recorded
         if col.event_date(rng, ref, "relapse") is not None and rng is not None:
@@ -286,23 +288,26 @@ def _mri_region(codes: list[object], term: Terminology) -> str | None:
     return None
 
 
-def _is_mr(res: JsonDict, series: list[JsonDict], modality: frozenset[Coding]) -> bool:
+def _series(res: JsonDict) -> list[JsonDict]:
+    return [s for s in get_list(res, "series") if isinstance(s, dict)]
+
+
+def _is_mr(res: JsonDict, modality: frozenset[Coding]) -> bool:
     """An MR study: a study modality or a series modality is MR."""
     for concept in get_list(res, "modality"):
         if concept_in(concept, modality):
             return True
-    return any(concept_in(one.get("modality"), modality) for one in series)
+    return any(concept_in(one.get("modality"), modality) for one in _series(res))
 
 
 def read_imaging(res: JsonDict, ref: str, col: Collector) -> None:
     if res.get("status") != "available":
         return
-    series = [s for s in get_list(res, "series") if isinstance(s, dict)]
-    if not _is_mr(res, series, col.term.mri_modality) or not col.belongs_to_patient(res, ref):
+    if not _is_mr(res, col.term.mri_modality) or not col.belongs_to_patient(res, ref):
         return
     region = _mri_region(get_list(res, "procedureCode"), col.term)
     if region is None and any(
-        concept_in(s.get("bodySite"), col.term.brain_body_site) for s in series
+        concept_in(s.get("bodySite"), col.term.brain_body_site) for s in _series(res)
     ):
         region = "brain"
     if region is None:
