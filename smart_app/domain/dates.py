@@ -121,6 +121,22 @@ def _add_months(day: date, months: int) -> date:
     return date(year, month, dom)
 
 
+#: ISO texts by day: a population's reports and rationales repeat the same few days, and
+#: ``date.isoformat`` (a C format call) costs about three times a lookup. Emptied when full.
+_ISO: dict[date, str] = {}
+_ISO_MAX = 65_536
+
+
+def iso_day(day: date) -> str:
+    """``day.isoformat()`` (``YYYY-MM-DD``), remembered."""
+    text = _ISO.get(day)
+    if text is None:
+        if len(_ISO) >= _ISO_MAX:
+            _ISO.clear()
+        text = _ISO[day] = day.isoformat()
+    return text
+
+
 def add_days(day: date, days: int) -> date:
     """``day`` plus ``days``, saturating at the representable range instead of raising."""
     try:

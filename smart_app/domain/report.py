@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from smart_app.domain.context import EvaluationContext
+from smart_app.domain.dates import iso_day
 from smart_app.domain.extract import extract_timeline
 from smart_app.domain.results import (
     ACTION_ORDER,
@@ -52,13 +53,13 @@ class PatientReport:
         c = self.classification
         return {
             "patient": self.patient,
-            "as_of": self.as_of.isoformat(),
+            "as_of": iso_day(self.as_of),
             "classification": {
                 "status": c.status,
                 "reason": c.reason,
                 "edss": c.edss,
-                "edss_date": c.edss_date.isoformat() if c.edss_date else None,
-                "onset": c.onset.isoformat() if c.onset else None,
+                "edss_date": iso_day(c.edss_date) if c.edss_date else None,
+                "onset": iso_day(c.onset) if c.onset else None,
                 "disease_duration_years": c.disease_duration_years,
                 "strict": c.strict,
                 "evidence": list(c.evidence),
@@ -66,18 +67,18 @@ class PatientReport:
             "activity": {
                 "active": self.activity.active,
                 "findings": [
-                    {"kind": f.kind, "date": f.date.isoformat(), "evidence": list(f.evidence)}
+                    {"kind": f.kind, "date": iso_day(f.date), "evidence": list(f.evidence)}
                     for f in self.activity.findings
                 ],
             },
             "current_dmt": [
-                {"ingredient": d.ingredient, "since": d.since.isoformat()} for d in self.current_dmt
+                {"ingredient": d.ingredient, "since": iso_day(d.since)} for d in self.current_dmt
             ],
             "recommendations": [
                 {
                     "code": r.code,
-                    "due": r.due.isoformat(),
-                    "window_start": r.window_start.isoformat(),
+                    "due": iso_day(r.due),
+                    "window_start": iso_day(r.window_start),
                     "overdue": r.overdue,
                     "priority": r.priority,
                     "rationale": r.rationale,

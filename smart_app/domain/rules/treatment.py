@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from smart_app.domain.dates import add_months
+from smart_app.domain.dates import add_months, iso_day
 from smart_app.domain.results import Activity, Classification, Finding, Recommendation
 from smart_app.domain.rules.common import recommendation
 from smart_app.domain.rules.monitoring import NATALIZUMAB, natalizumab_months
@@ -41,7 +41,7 @@ def first_line_names(terminology: Terminology) -> str:
 
 
 def _describe(findings: list[Finding]) -> str:
-    return ", ".join(f"{f.kind} on {f.date.isoformat()}" for f in findings)
+    return ", ".join(f"{f.kind} on {iso_day(f.date)}" for f in findings)
 
 
 def treatment_recommendations(
@@ -142,7 +142,7 @@ def review_dmt(
     positive = _pml_risk_result(timeline, current, as_of, settings)
     if not on_treatment and positive is None:
         return None
-    names = ", ".join(f"{d.ingredient} (current run since {d.since.isoformat()})" for d in current)
+    names = ", ".join(f"{d.ingredient} (current run since {iso_day(d.since)})" for d in current)
     reasons: list[str] = []
     evidence: list[str] = []
     anchors: list[date] = []
@@ -161,7 +161,7 @@ def review_dmt(
         reasons.append(
             f"pml-risk: {months} months of cumulative natalizumab exposure (>= "
             f"{settings.pml_review_exposure_months}) and a positive JCV antibody result "
-            f"({positive.date.isoformat()}{index}): review the benefit against the PML risk; a "
+            f"({iso_day(positive.date)}{index}): review the benefit against the PML risk; a "
             "benign course rarely justifies it"
         )
         evidence.append(positive.ref)
