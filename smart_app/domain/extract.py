@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from operator import attrgetter
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from smart_app.domain.context import EvaluationContext
 from smart_app.domain.dates import DateRange, add_months, parse_fhir_date
@@ -67,15 +67,18 @@ def extract_timeline(
     ``unavailable``: resource types the server did not offer or refused; each becomes a
     ``resource-unavailable`` data issue, so the report says what could not be looked at.
     """
-    entries = list_entries(resources)
-    issues: list[DataIssue] = []
-    to_read, patient_entry, medications = _triage(entries, issues)
-    patient, aliases, birth = _find_patient(patient_entry, entries)
+    triage = _Triage()
+    if type(resources) is list:
+        triage.plain_list(resources)  # the usual input, named without building entries
+    else:
+        for entry in list_entries(resources):
+            triage.take(entry)
+    patient, aliases, birth = _find_patient(triage.patient, resources)
     col = Collector(context, aliases)
     col.birth_date = birth
-    col.medications = medications
-    col.issues = issues
-    for reader, res, ref in to_read:
+    col.medications = triage.medications
+    col.issues = triage.issues
+    for reader, res, ref in triage.to_read:
         try:
             reader(res, ref, col)
         except Exception as exc:  # last line of defence: bad data is a data issue, never a crash
@@ -94,60 +97,83 @@ def extract_timeline(
 _ToRead = tuple[Callable[[JsonDict, str, Collector], None], JsonDict, str]
 
 
-def _triage(
-    entries: list[Entry], issues: list[DataIssue]
-) -> tuple[list[_ToRead], Entry | None, dict[str, JsonDict]]:
+class _Triage:
     """One pass before reading: the resources to read (each reference once, entered-in-error
     ones left out), the first Patient with a name, and every Medication by each of its names
     (orders and statements may reference one listed after them). Entries that cannot be read
     become data issues here."""
-    to_read: list[_ToRead] = []
-    patient: Entry | None = None
-    medications: dict[str, JsonDict] = {}
-    seen: set[str] = set()
-    for entry in entries:
+
+    def __init__(self) -> None:
+        self.to_read: list[_ToRead] = []
+        self.patient: Entry | None = None
+        self.medications: dict[str, JsonDict] = {}
+        self.issues: list[DataIssue] = []
+        self.seen: set[str] = set()
+
+    def plain_list(self, items: list[Any]) -> None:
+        """A list of resources, as :func:`list_entries` names them (index = position among the
+        flattened entries), in one loop: a plain resource of a type the engine reads is taken
+        here with the steps of :meth:`take`, anything else (a Bundle, a model, garbage) there."""
+        count = 0
+        seen, to_read = self.seen, self.to_read
+        for item in items:
+            rtype = item.get("resourceType") if type(item) is dict else None
+            reader = READERS.get(rtype) if type(rtype) is str else None
+            rid = item.get("id") if reader is not None else None
+            if reader is None or type(rid) is not str or not rid:
+                for entry in list_entries([item]):
+                    count += 1
+                    self.take(entry._replace(raw_index=count))
+                continue
+            count += 1
+            ref = f"{rtype}/{rid}"
+            if ref not in seen:  # the first of several copies of a resource counts
+                seen.add(ref)
+                if item.get("status") != "entered-in-error":
+                    to_read.append((reader, item, ref))
+
+    def take(self, entry: Entry) -> None:
+        """One entry of any shape."""
         res, ref, full_url, raw_index = entry
         rtype = res.get("resourceType") if res is not None else None
         reader = READERS.get(rtype) if type(rtype) is str else None
         if reader is not None and res is not None and ref is not None:
-            if ref not in seen:  # the first of several copies of a resource counts
-                seen.add(ref)
+            if ref not in self.seen:  # the first of several copies of a resource counts
+                self.seen.add(ref)
                 if res.get("status") != "entered-in-error":
-                    to_read.append((reader, res, ref))
-            continue
+                    self.to_read.append((reader, res, ref))
+            return
         if res is None or not isinstance(rtype, str) or not rtype:
             label = ref or f"entry[{raw_index}]"
-            issues.append(
+            self.issues.append(
                 DataIssue(
                     "invalid-resource", label, "not a FHIR resource (no resourceType): ignored"
                 )
             )
-            continue
+            return
         if ref is None and rtype not in IGNORED_SILENTLY:
-            issues.append(
+            self.issues.append(
                 DataIssue(
                     "invalid-resource", f"{rtype}[{raw_index}]", "resource has no id: ignored"
                 )
             )
         if rtype == "Patient":
-            if patient is None and ref:
-                patient = entry
+            if self.patient is None and ref:
+                self.patient = entry
         elif rtype == "Medication":
             for name in (ref, full_url):
                 if name:
-                    medications[name] = res
-    return to_read, patient, medications
+                    self.medications[name] = res
 
 
-def _find_patient(
-    found: Entry | None, entries: list[Entry]
-) -> tuple[str, set[str], DateRange | None]:
+def _find_patient(found: Entry | None, resources: object) -> tuple[str, set[str], DateRange | None]:
     if found is not None and found.ref and found.resource is not None:
         key = _normalise(found.ref)
         aliases = {found.ref, key}
         if found.full_url:
             aliases |= {found.full_url, _normalise(found.full_url)}
         return key, aliases, parse_fhir_date(found.resource.get("birthDate"))
+    entries = list_entries(resources)  # no Patient (rare): every subject named
     subjects = sorted(
         _normalise(s)
         for s in (subject_of(e.resource) for e in entries if e.resource is not None)
