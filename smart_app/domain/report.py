@@ -116,11 +116,12 @@ def evaluate_timeline(timeline: PatientTimeline) -> PatientReport:
                 f"{rules.edss_stale_months} months: never benign on it",
             )
         )
+    current = tuple([d for d in timeline.dmt_exposures if d.current])
     recs: list[Recommendation] = []
     if classification.status != "not-applicable":
-        recs = monitoring_recommendations(timeline, classification, activity, day, rules)
+        recs = monitoring_recommendations(timeline, classification, activity, current, day, rules)
         recs += symptom_recommendations(timeline, day, rules)
-        recs += treatment_recommendations(timeline, classification, activity, day, rules)
+        recs += treatment_recommendations(timeline, classification, activity, current, day, rules)
         recs.sort(key=lambda r: (ACTION_ORDER[r.code], r.due, r.evidence))
     return PatientReport(
         patient=timeline.patient,
@@ -128,7 +129,7 @@ def evaluate_timeline(timeline: PatientTimeline) -> PatientReport:
         diagnosis=timeline.diagnosis.ref if timeline.diagnosis else None,
         classification=classification,
         activity=activity,
-        current_dmt=tuple([d for d in timeline.dmt_exposures if d.current]),
+        current_dmt=current,
         recommendations=tuple(recs),
         data_issues=issues_in_order(issues),
         statement=treatment_statement(classification, activity),

@@ -35,11 +35,12 @@ def monitoring_recommendations(
     timeline: PatientTimeline,
     classification: Classification,
     activity: Activity,
+    current: tuple[DmtExposure, ...],
     as_of: date,
     settings: RuleSettings,
 ) -> list[Recommendation]:
-    current = [d for d in timeline.dmt_exposures if d.current]
-    recs = [neuro_review(timeline, classification, activity, bool(current), as_of, settings)]
+    """The monitoring actions; ``current``: the exposures current on D (found once per patient)."""
+    recs = [neuro_review(timeline, classification, activity, current, as_of, settings)]
     pml = pml_surveillance(timeline, as_of, settings)
     recs.append(pml if pml is not None else mri_brain(timeline, as_of, settings))
     if any(d.ingredient == NATALIZUMAB for d in current):
@@ -56,16 +57,16 @@ def neuro_review(
     timeline: PatientTimeline,
     classification: Classification,
     activity: Activity,
-    on_dmt: bool,
+    current: tuple[DmtExposure, ...],
     as_of: date,
     settings: RuleSettings,
 ) -> Recommendation:
-    quiet = classification.status == "benign" and not activity.active and not on_dmt
+    quiet = classification.status == "benign" and not activity.active and not current
     months = settings.review_interval_stable_months if quiet else settings.review_interval_months
     why = (
         "benign MS without activity and without DMT"
         if quiet
-        else _closer_review_why(timeline, classification, activity, settings)
+        else _closer_review_why(classification, activity, current, settings)
     )
     latest = timeline.edss[-1] if timeline.edss else None
     if latest is None:
@@ -90,9 +91,9 @@ def neuro_review(
 
 
 def _closer_review_why(
-    timeline: PatientTimeline,
     classification: Classification,
     activity: Activity,
+    current: tuple[DmtExposure, ...],
     settings: RuleSettings,
 ) -> str:
     """Why this patient is reviewed every 6 rather than 12 months, in the patient's terms."""
@@ -104,9 +105,8 @@ def _closer_review_why(
         reasons.append(
             f"disease activity ({kinds}) in the last {settings.activity_lookback_months} months"
         )
-    current = [d.ingredient for d in timeline.dmt_exposures if d.current]
     if current:
-        reasons.append("on " + ", ".join(current))
+        reasons.append("on " + ", ".join([d.ingredient for d in current]))
     return "; ".join(reasons)
 
 

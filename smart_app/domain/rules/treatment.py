@@ -48,10 +48,11 @@ def treatment_recommendations(
     timeline: PatientTimeline,
     classification: Classification,
     activity: Activity,
+    current: tuple[DmtExposure, ...],
     as_of: date,
     settings: RuleSettings,
 ) -> list[Recommendation]:
-    current = [d for d in timeline.dmt_exposures if d.current]
+    """The treatment suggestions; ``current``: the exposures current on D."""
     recs: list[Recommendation] = []
     review = review_dmt(timeline, activity, current, as_of, settings)
     if review is not None:
@@ -116,7 +117,7 @@ def consider_dmt(
 
 
 def _pml_risk_result(
-    timeline: PatientTimeline, current: list[DmtExposure], as_of: date, settings: RuleSettings
+    timeline: PatientTimeline, current: tuple[DmtExposure, ...], as_of: date, settings: RuleSettings
 ) -> JcvResult | None:
     """The latest positive JCV result when the PML-risk review applies, else None."""
     if not any(d.ingredient == NATALIZUMAB for d in current):
@@ -130,7 +131,7 @@ def _pml_risk_result(
 def review_dmt(
     timeline: PatientTimeline,
     activity: Activity,
-    current: list[DmtExposure],
+    current: tuple[DmtExposure, ...],
     as_of: date,
     settings: RuleSettings,
 ) -> Recommendation | None:
