@@ -350,9 +350,11 @@ def _contained_findings(report: JsonDict, kinds: Mapping[Coding, str]) -> list[J
     finding's (https://hl7.org/fhir/R4/references.html#contained). Other contained results
     (a lab value, a coded impression) are not MRI findings and are left alone."""
     contained = {
-        c.get("id"): c
+        c["id"]: c
         for c in get_list(report, "contained")
-        if isinstance(c, dict) and c.get("resourceType") == "Observation"
+        if isinstance(c, dict)
+        and c.get("resourceType") == "Observation"
+        and isinstance(c.get("id"), str)
     }
     found: list[JsonDict] = []
     for result in get_list(report, "result"):

@@ -35,7 +35,7 @@ def _base() -> list[Resource]:
     return [r for r in benign_base() if r["resourceType"] != "ImagingStudy"]
 
 
-def _contained(code: dict[str, Any], cid: str = "obs1", **extra: Any) -> Resource:
+def _contained(code: dict[str, Any], cid: Any = "obs1", **extra: Any) -> Resource:
     return {
         "resourceType": "Observation",
         "id": cid,
@@ -88,6 +88,14 @@ OTHER = {"coding": [{"system": LOINC, "code": "18748-4"}]}  # a report narrative
             _report(_contained(GD, subject={"reference": "Patient/other"})),
             [],
             id="contained-of-another-patient",
+        ),
+        pytest.param(
+            {
+                **_report(_contained(GD, ["obs1"]), "junk", results=[]),  # type: ignore[arg-type]
+                "result": ["junk", {"reference": 5}, {"reference": "#obs1"}],
+            },
+            [],
+            id="garbage-contained-and-results",
         ),
         pytest.param(
             _report(_contained(GD, effectiveDateTime=months_before(5).isoformat())),
