@@ -68,12 +68,14 @@ def extract_timeline(
     ``resource-unavailable`` data issue, so the report says what could not be looked at.
     """
     triage = _Triage()
+    entries: list[Entry] | None = None
     if type(resources) is list:
         triage.plain_list(resources)  # the usual input, named without building entries
     else:
-        for entry in list_entries(resources):
+        entries = list_entries(resources)  # read once: the input may be an iterator
+        for entry in entries:
             triage.take(entry)
-    patient, aliases, birth = _find_patient(triage.patient, resources)
+    patient, aliases, birth = _find_patient(triage.patient, entries, resources)
     col = Collector(context, aliases)
     col.birth_date = birth
     col.medications = triage.medications
@@ -166,14 +168,19 @@ class _Triage:
                     self.medications[name] = res
 
 
-def _find_patient(found: Entry | None, resources: object) -> tuple[str, set[str], DateRange | None]:
+def _find_patient(
+    found: Entry | None, entries: list[Entry] | None, resources: object
+) -> tuple[str, set[str], DateRange | None]:
+    """The patient's reference, its other names and birth date; without a Patient resource, the
+    first subject named (``entries``: the input's entries, None when it was a plain list)."""
     if found is not None and found.ref and found.resource is not None:
         key = _normalise(found.ref)
         aliases = {found.ref, key}
         if found.full_url:
             aliases |= {found.full_url, _normalise(found.full_url)}
         return key, aliases, parse_fhir_date(found.resource.get("birthDate"))
-    entries = list_entries(resources)  # no Patient (rare): every subject named
+    if entries is None:
+        entries = list_entries(resources)  # a plain list without a Patient (rare)
     subjects = sorted(
         _normalise(s)
         for s in (subject_of(e.resource) for e in entries if e.resource is not None)
