@@ -15,13 +15,15 @@ because it runs for every patient in the hot path.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class DateRange:
-    """The days a (possibly partial) FHIR date can mean: ``earliest`` .. ``latest`` inclusive."""
+class DateRange(NamedTuple):
+    """The days a (possibly partial) FHIR date can mean: ``earliest`` .. ``latest`` inclusive.
+
+    An extractor-private record, immutable as a named tuple: one is built for every date text not
+    seen before (100,000 for a record with a result a day), cheaper than a frozen dataclass."""
 
     earliest: date
     latest: date
