@@ -20,9 +20,10 @@ A date whose earliest day is after the as-of date is a ``future-date`` and the r
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
-from typing import TypeVar
+from operator import attrgetter
+from typing import Any, TypeVar
 
 from smart_app.domain.context import EvaluationContext
 from smart_app.domain.dates import DateRange, add_months, parse_fhir_date
@@ -45,6 +46,11 @@ from smart_app.domain.timeline import (
 #: A result with a date and the reference of the resource it was read from.
 _Dated = TypeVar("_Dated", MriStudy, JcvResult, Score)
 
+#: Sort keys, as C-level attribute getters (no Python call per item)
+_RELAPSE_ORDER = attrgetter("onset", "onset_latest", "ref")
+_FINDING_ORDER = attrgetter("date", "kind", "ref")
+_DATE_AND_REF = attrgetter("date", "ref")
+
 #: The resource types the engine reads (the keys of the readers).
 CLINICAL_TYPES = frozenset(READERS)
 IGNORED_SILENTLY = frozenset({"OperationOutcome"})
@@ -61,25 +67,20 @@ def extract_timeline(
     ``unavailable``: resource types the server did not offer or refused; each becomes a
     ``resource-unavailable`` data issue, so the report says what could not be looked at.
     """
-    entries = list_entries(resources)
-    patient_entry, medications = _index(entries)
-    patient, aliases, birth = _find_patient(patient_entry, entries)
+    triage = _Triage()
+    entries: list[Entry] | None = None
+    if type(resources) is list:
+        triage.plain_list(resources)  # the usual input, named without building entries
+    else:
+        entries = list_entries(resources)  # read once: the input may be an iterator
+        for entry in entries:
+            triage.take(entry)
+    patient, aliases, birth = _find_patient(triage.patient, entries, resources)
     col = Collector(context, aliases)
     col.birth_date = birth
-    col.medications = medications
-    seen: set[str] = set()
-    for entry in entries:
-        res, ref = entry.resource, entry.ref
-        rtype = res.get("resourceType") if res is not None else None
-        reader = READERS.get(rtype) if type(rtype) is str else None
-        if reader is None or res is None or ref is None or ref in seen:
-            _read_entry(entry, col, seen)  # the general path: it names every problem
-            continue
-        # the usual resource, of a type the engine reads and seen for the first time, read here
-        # without a call per resource (the same steps as the end of :func:`_read_entry`)
-        seen.add(ref)
-        if res.get("status") == "entered-in-error":
-            continue
+    col.medications = triage.medications
+    col.issues = triage.issues
+    for reader, res, ref in triage.to_read:
         try:
             reader(res, ref, col)
         except Exception as exc:  # last line of defence: bad data is a data issue, never a crash
@@ -94,35 +95,92 @@ def extract_timeline(
     return _build(patient, col, missing)
 
 
-def _index(entries: list[Entry]) -> tuple[Entry | None, dict[str, JsonDict]]:
-    """One pass before reading: the first Patient with a name, and every Medication by each of
-    its names (orders and statements may reference one listed after them)."""
-    patient: Entry | None = None
-    medications: dict[str, JsonDict] = {}
-    for entry in entries:
-        res = entry.resource
-        if res is None:
-            continue
-        rtype = res.get("resourceType")
+#: A resource to read: its reader, the resource and its reference.
+_ToRead = tuple[Callable[[JsonDict, str, Collector], None], JsonDict, str]
+
+
+class _Triage:
+    """One pass before reading: the resources to read (each reference once, entered-in-error
+    ones left out), the first Patient with a name, and every Medication by each of its names
+    (orders and statements may reference one listed after them). Entries that cannot be read
+    become data issues here."""
+
+    def __init__(self) -> None:
+        self.to_read: list[_ToRead] = []
+        self.patient: Entry | None = None
+        self.medications: dict[str, JsonDict] = {}
+        self.issues: list[DataIssue] = []
+        self.seen: set[str] = set()
+
+    def plain_list(self, items: list[Any]) -> None:
+        """A list of resources, as :func:`list_entries` names them (index = position among the
+        flattened entries), in one loop: a plain resource of a type the engine reads is taken
+        here with the steps of :meth:`take`, anything else (a Bundle, a model, garbage) there."""
+        count = 0
+        seen, to_read = self.seen, self.to_read
+        for item in items:
+            rtype = item.get("resourceType") if type(item) is dict else None
+            reader = READERS.get(rtype) if type(rtype) is str else None
+            rid = item.get("id") if reader is not None else None
+            if reader is None or type(rid) is not str or not rid:
+                for entry in list_entries([item]):
+                    count += 1
+                    self.take(entry._replace(raw_index=count))
+                continue
+            count += 1
+            ref = f"{rtype}/{rid}"
+            if ref not in seen:  # the first of several copies of a resource counts
+                seen.add(ref)
+                if item.get("status") != "entered-in-error":
+                    to_read.append((reader, item, ref))
+
+    def take(self, entry: Entry) -> None:
+        """One entry of any shape."""
+        res, ref, full_url, raw_index = entry
+        rtype = res.get("resourceType") if res is not None else None
+        reader = READERS.get(rtype) if type(rtype) is str else None
+        if reader is not None and res is not None and ref is not None:
+            if ref not in self.seen:  # the first of several copies of a resource counts
+                self.seen.add(ref)
+                if res.get("status") != "entered-in-error":
+                    self.to_read.append((reader, res, ref))
+            return
+        if res is None or not isinstance(rtype, str) or not rtype:
+            label = ref or f"entry[{raw_index}]"
+            self.issues.append(
+                DataIssue(
+                    "invalid-resource", label, "not a FHIR resource (no resourceType): ignored"
+                )
+            )
+            return
+        if ref is None and rtype not in IGNORED_SILENTLY:
+            self.issues.append(
+                DataIssue(
+                    "invalid-resource", f"{rtype}[{raw_index}]", "resource has no id: ignored"
+                )
+            )
         if rtype == "Patient":
-            if patient is None and entry.ref:
-                patient = entry
+            if self.patient is None and ref:
+                self.patient = entry
         elif rtype == "Medication":
-            for name in (entry.ref, entry.full_url):
+            for name in (ref, full_url):
                 if name:
-                    medications[name] = res
-    return patient, medications
+                    self.medications[name] = res
 
 
 def _find_patient(
-    found: Entry | None, entries: list[Entry]
+    found: Entry | None, entries: list[Entry] | None, resources: object
 ) -> tuple[str, set[str], DateRange | None]:
+    """The patient's reference, its other names and birth date; without a Patient resource, the
+    first subject named (``entries``: the input's entries, None when it was a plain list)."""
     if found is not None and found.ref and found.resource is not None:
         key = _normalise(found.ref)
         aliases = {found.ref, key}
         if found.full_url:
             aliases |= {found.full_url, _normalise(found.full_url)}
         return key, aliases, parse_fhir_date(found.resource.get("birthDate"))
+    if entries is None:
+        entries = list_entries(resources)  # a plain list without a Patient (rare)
     subjects = sorted(
         _normalise(s)
         for s in (subject_of(e.resource) for e in entries if e.resource is not None)
@@ -133,41 +191,17 @@ def _find_patient(
     return "Patient/unknown", set(), None
 
 
-def _read_entry(entry: Entry, col: Collector, seen: set[str]) -> None:
-    res, ref, _full_url, raw_index = entry
-    rtype = res.get("resourceType") if res is not None else None
-    if res is None or not isinstance(rtype, str) or not rtype:
-        label = ref or f"entry[{raw_index}]"
-        col.issue("invalid-resource", label, "not a FHIR resource (no resourceType): ignored")
-        return
-    if rtype in IGNORED_SILENTLY:
-        return
-    if ref is None:
-        col.issue("invalid-resource", f"{rtype}[{raw_index}]", "resource has no id: ignored")
-        return
-    reader = READERS.get(rtype)
-    if reader is None or ref in seen:
-        return
-    seen.add(ref)
-    if res.get("status") == "entered-in-error":
-        return
-    try:
-        reader(res, ref, col)
-    except Exception as exc:  # last line of defence: bad data is a data issue, never a crash
-        col.issue("invalid-resource", ref, f"could not be read ({type(exc).__name__})")
-
-
 def _build(patient: str, col: Collector, unavailable: tuple[str, ...]) -> PatientTimeline:
     rules = col.context.rules
     relapses = tuple(col.relapses)
     if len(relapses) > 1:  # most records have none or one: nothing to sort
-        relapses = tuple(sorted(relapses, key=lambda r: (r.onset, r.onset_latest, r.ref)))
+        relapses = tuple(sorted(relapses, key=_RELAPSE_ORDER))
     edss = _edss_series(col.edss_raw, relapses, rules.stable_edss_days_after_relapse)
     unreadable = max(col.edss_unreadable) if col.edss_unreadable else None
     brain = _by_date_and_ref(col.brain)
     findings = tuple(col.findings)
     if len(findings) > 1:
-        findings = tuple(sorted(findings, key=lambda f: (f.date, f.kind, f.ref)))
+        findings = tuple(sorted(findings, key=_FINDING_ORDER))
     _flag_unstructured_mri(col)
     diagnosis = _diagnosis(col.conditions, relapses, col)
     return PatientTimeline(
@@ -194,7 +228,7 @@ def _by_date_and_ref(items: list[_Dated]) -> tuple[_Dated, ...]:
     one result of a kind, so the reference alone makes every item distinct: no set is needed."""
     if len(items) < 2:
         return tuple(items)
-    return tuple(sorted(items, key=lambda item: (item.date, item.ref)))
+    return tuple(sorted(items, key=_DATE_AND_REF))
 
 
 def _edss_series(
@@ -254,8 +288,14 @@ def _diagnosis(
             candidates.append((min(rng.latest, as_of), from_recorded, cond.ref))
     for relapse in relapses:
         candidates.append((relapse.onset_latest, False, relapse.ref))
-    refs = tuple(sorted({c.ref for c in conditions}))
-    any_onset = any(c.onset is not None for c in conditions)
+    refs: set[str] = set()
+    any_onset = progressive = False
+    confirmed = not conditions  # relapses alone count as confirmed
+    for cond in conditions:
+        refs.add(cond.ref)
+        any_onset = any_onset or cond.onset is not None
+        progressive = progressive or cond.progressive
+        confirmed = confirmed or not cond.unconfirmed  # one confirmed (or unstated) is enough
     for cond in conditions:
         if cond.onset is None:
             col.issue(
@@ -269,7 +309,6 @@ def _diagnosis(
                 if candidates
                 else "MS diagnosis has no onset and no recorded date",
             )
-    for cond in conditions:
         if cond.onset is None and cond.recorded is None:
             col.issue(
                 "missing-date", cond.ref, "MS diagnosis has no date: disease duration unknown"
@@ -282,29 +321,25 @@ def _diagnosis(
             "no MS diagnosis Condition: the relapses establish the diagnosis, and the disease "
             "is at least as old as the earliest relapse",
         )
-    relapse_refs = tuple(r.ref for r in relapses)
+    diagnosis_refs = tuple(sorted(refs))
     if not candidates:
-        return MsDiagnosis(refs, None, True, (), _progressive(conditions), _confirmed(conditions))
-    onset = min(c[0] for c in candidates)
-    earliest = [c for c in candidates if c[0] == onset]
+        return MsDiagnosis(diagnosis_refs, None, True, (), progressive, confirmed)
+    onset = min(candidates)[0]
+    from_recorded = True  # the onset comes from recorded dates only
+    onset_refs: set[str] = set()
+    for day, recorded, ref in candidates:
+        if day == onset:
+            from_recorded = from_recorded and recorded
+            onset_refs.add(ref)
     return MsDiagnosis(
-        refs=refs,
-        onset=onset,
-        onset_from_recorded_date=all(c[1] for c in earliest),
-        onset_refs=tuple(sorted({c[2] for c in earliest})),
-        progressive=_progressive(conditions),
-        confirmed=_confirmed(conditions),
-        relapse_refs=relapse_refs,
+        diagnosis_refs,
+        onset,
+        from_recorded,
+        tuple(sorted(onset_refs)),
+        progressive,
+        confirmed,
+        tuple([r.ref for r in relapses]),
     )
-
-
-def _progressive(conditions: list[ConditionRecord]) -> bool:
-    return any(c.progressive for c in conditions)
-
-
-def _confirmed(conditions: list[ConditionRecord]) -> bool:
-    """One confirmed (or unstated) MS Condition is enough; relapses alone count as confirmed."""
-    return not conditions or any(not c.unconfirmed for c in conditions)
 
 
 __all__ = ["CLINICAL_TYPES", "DataIssue", "extract_timeline"]

@@ -18,6 +18,7 @@ as current, with ``dmt-status-conflict`` (conservative: it keeps PML surveillanc
 from __future__ import annotations
 
 from datetime import date
+from operator import attrgetter
 from typing import NamedTuple
 
 from smart_app.domain.dates import parse_fhir_date
@@ -212,7 +213,7 @@ def exposures(records: list[DmtRecord]) -> tuple[DmtExposure, ...]:
         by_drug.setdefault(record.ingredient.rxnorm, []).append(record)
     result: list[DmtExposure] = []
     for drug_records in by_drug.values():
-        drug_records.sort(key=lambda r: (r.start, r.ref))
+        drug_records.sort(key=attrgetter("start", "ref"))
         run: list[DmtRecord] = []
         run_end: date | None = None
         for record in drug_records:
@@ -223,7 +224,7 @@ def exposures(records: list[DmtRecord]) -> tuple[DmtExposure, ...]:
             run.append(record)
         if run:
             result.append(_exposure(run))
-    result.sort(key=lambda e: (e.since, e.ingredient, e.evidence))
+    result.sort(key=attrgetter("since", "ingredient", "evidence"))
     return tuple(result)
 
 
@@ -234,17 +235,24 @@ def _later_end(run_end: date | None, end: date | None) -> date | None:
 
 
 def _exposure(run: list[DmtRecord]) -> DmtExposure:
+    """The exposure of one run: it lasts to its latest start or end, and is open-ended, current
+    or of unknown stop when any of its records is."""
     ingredient = run[0].ingredient
-    last = max(max(r.start for r in run), max((r.end for r in run if r.end), default=date.min))
-    open_ended = any(r.end is None for r in run)
+    last = date.min
+    open_ended = current = stop_unknown = False
+    for record in run:
+        last = max(last, record.start, record.end or date.min)
+        open_ended = open_ended or record.end is None
+        current = current or record.current
+        stop_unknown = stop_unknown or record.stop_unknown
     return DmtExposure(
-        ingredient=ingredient.name,
-        rxnorm=ingredient.rxnorm,
-        first_line=ingredient.first_line,
-        since=run[0].start,
-        last_date=last,
-        current=any(r.current for r in run),
-        evidence=tuple(r.ref for r in run),
-        until=None if open_ended else last,
-        stop_unknown=any(r.stop_unknown for r in run),
+        ingredient.name,
+        ingredient.rxnorm,
+        ingredient.first_line,
+        run[0].start,
+        last,
+        current,
+        tuple([r.ref for r in run]),
+        None if open_ended else last,
+        stop_unknown,
     )

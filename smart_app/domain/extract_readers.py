@@ -7,7 +7,7 @@ as a data issue; none raises on bad data (the extractor catches the unexpected a
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import NamedTuple
 
@@ -77,7 +77,7 @@ class Collector:
         self.jcv: list[JcvResult] = []
         self.scores: dict[str, list[Score]] = {"mfis": [], "sdmt": []}
         self.medications: dict[str, JsonDict] = {}
-        self.observation_kinds = _observation_kinds(self.term)
+        self.observation_kinds = self.term.observation_kinds
 
     def issue(self, code: str, ref: str, message: str) -> None:
         self.issues.append(DataIssue(code, ref, message))
@@ -107,7 +107,9 @@ class Collector:
 
 
 def _onset_range(res: JsonDict, birth: DateRange | None) -> DateRange | None:
-    rng = date_of(res, "onsetDateTime", "onsetPeriod", "onsetString")
+    rng = parse_fhir_date(res.get("onsetDateTime"))  # the usual onset[x], first
+    if rng is None:
+        rng = date_of(res, "onsetPeriod", "onsetString")
     if rng is not None:
         return rng
     age = get_dict(res, "onsetAge")
@@ -144,7 +146,7 @@ def read_condition(res: JsonDict, ref: str, col: Collector) -> None:
     if not (is_ms or is_relapse) or not col.belongs_to_patient(res, ref):
         return
     onset = _onset_range(res, col.birth_date)
-    recorded = date_of(res, "recordedDate")
+    recorded = parse_fhir_date(res.get("recordedDate"))
     if is_relapse:
         rng = onset or recorded
         if col.event_date(rng, ref, "relapse") is not None and rng is not None:
@@ -162,32 +164,7 @@ def read_condition(res: JsonDict, ref: str, col: Collector) -> None:
     )
 
 
-_KINDS: dict[int, tuple[Terminology, dict[Coding, str]]] = {}
-
-
-def _observation_kinds(term: Terminology) -> dict[Coding, str]:
-    """(system, code) -> observation kind, one lookup per coding (built once per terminology,
-    remembered by identity: hashing the whole terminology per resource would cost more)."""
-    hit = _KINDS.get(id(term))
-    if hit is not None and hit[0] is term:
-        return hit[1]
-    kinds: dict[Coding, str] = {}
-    for kind, codes in (
-        ("sdmt", term.sdmt),
-        ("mfis", term.mfis),
-        ("jcv", term.jcv_antibody),
-        ("gd-lesions", term.gd_lesions),
-        ("new-t2-lesions", term.new_t2_lesions),
-        ("edss", term.edss),  # last: an EDSS code wins over a site code listed twice
-    ):
-        kinds.update(dict.fromkeys(codes, kind))
-    if len(_KINDS) > 64:
-        _KINDS.clear()
-    _KINDS[id(term)] = (term, kinds)
-    return kinds
-
-
-def _observation_kind(code: JsonDict, kinds: dict[Coding, str]) -> str | None:
+def _observation_kind(code: JsonDict, kinds: Mapping[Coding, str]) -> str | None:
     coding_list = code.get("coding")
     if isinstance(coding_list, list):  # the usual shape, without a generator per resource
         for coding in coding_list:
@@ -311,23 +288,26 @@ def _mri_region(codes: list[object], term: Terminology) -> str | None:
     return None
 
 
-def _is_mr(res: JsonDict, series: list[JsonDict], modality: frozenset[Coding]) -> bool:
+def _series(res: JsonDict) -> list[JsonDict]:
+    return [s for s in get_list(res, "series") if isinstance(s, dict)]
+
+
+def _is_mr(res: JsonDict, modality: frozenset[Coding]) -> bool:
     """An MR study: a study modality or a series modality is MR."""
     for concept in get_list(res, "modality"):
         if concept_in(concept, modality):
             return True
-    return any(concept_in(one.get("modality"), modality) for one in series)
+    return any(concept_in(one.get("modality"), modality) for one in _series(res))
 
 
 def read_imaging(res: JsonDict, ref: str, col: Collector) -> None:
     if res.get("status") != "available":
         return
-    series = [s for s in get_list(res, "series") if isinstance(s, dict)]
-    if not _is_mr(res, series, col.term.mri_modality) or not col.belongs_to_patient(res, ref):
+    if not _is_mr(res, col.term.mri_modality) or not col.belongs_to_patient(res, ref):
         return
     region = _mri_region(get_list(res, "procedureCode"), col.term)
     if region is None and any(
-        concept_in(s.get("bodySite"), col.term.brain_body_site) for s in series
+        concept_in(s.get("bodySite"), col.term.brain_body_site) for s in _series(res)
     ):
         region = "brain"
     if region is None:
@@ -342,16 +322,65 @@ def read_imaging(res: JsonDict, ref: str, col: Collector) -> None:
 
 
 def read_report(res: JsonDict, ref: str, col: Collector) -> None:
-    """A final radiology DiagnosticReport of a brain or spinal MRI (by its code)."""
+    """A final radiology DiagnosticReport of a brain or spinal MRI (by its code), and the MRI
+    findings it holds as contained Observations (``result`` ``#id``)."""
     if res.get("status") not in FINAL:
         return
     region = _mri_region([res.get("code")], col.term)
-    if region is None or not col.belongs_to_patient(res, ref):
+    findings = _contained_findings(res, col.observation_kinds) if "contained" in res else []
+    if (region is None and not findings) or not col.belongs_to_patient(res, ref):
         return
-    day = col.event_date(date_of(res, "effectiveDateTime", "effectivePeriod"), ref, "MRI report")
-    if day is not None:
-        study = MriStudy(day, region, ref, report=True)
-        (col.brain if region == "brain" else col.spine).append(study)
+    if region is not None:
+        day = col.event_date(
+            date_of(res, "effectiveDateTime", "effectivePeriod"), ref, "MRI report"
+        )
+        if day is not None:
+            study = MriStudy(day, region, ref, report=True)
+            (col.brain if region == "brain" else col.spine).append(study)
+    for finding in findings:
+        read_observation(_in_report_context(finding, res), ref, col)
+
+
+#: Observation kinds read from a report's contained Observations: the MRI findings.
+MRI_FINDING_KINDS = frozenset({"new-t2-lesions", "gd-lesions"})
+
+
+def _contained_findings(report: JsonDict, kinds: Mapping[Coding, str]) -> list[JsonDict]:
+    """The contained Observations a report's ``result`` points at (``#id``) whose code is an MRI
+    finding's (https://hl7.org/fhir/R4/references.html#contained). Other contained results
+    (a lab value, a coded impression) are not MRI findings and are left alone."""
+    contained = {
+        c["id"]: c
+        for c in get_list(report, "contained")
+        if isinstance(c, dict)
+        and c.get("resourceType") == "Observation"
+        and isinstance(c.get("id"), str)
+    }
+    found: list[JsonDict] = []
+    for result in get_list(report, "result"):
+        target = result.get("reference") if isinstance(result, dict) else None
+        if not isinstance(target, str) or not target.startswith("#"):
+            continue
+        observation = contained.get(target[1:])
+        if observation is None:
+            continue
+        code = observation.get("code")
+        if isinstance(code, dict) and _observation_kind(code, kinds) in MRI_FINDING_KINDS:
+            found.append(observation)
+    return found
+
+
+def _in_report_context(observation: JsonDict, report: JsonDict) -> JsonDict:
+    """A contained Observation with what it leaves to its report: the subject and the date
+    (a contained resource takes its context from its container)."""
+    filled = dict(observation)
+    if "subject" not in filled and "subject" in report:
+        filled["subject"] = report["subject"]
+    if not any(key in filled for key in EFFECTIVE):
+        for key in ("effectiveDateTime", "effectivePeriod"):
+            if key in report:
+                filled[key] = report[key]
+    return filled
 
 
 def read_medication(res: JsonDict, ref: str, col: Collector) -> None:

@@ -21,8 +21,9 @@ SUBJECT_KEYS = ("subject", "patient", "for")
 class Entry(NamedTuple):
     """A resource (dict, or None when unreadable) with the name references use for it.
 
-    A named tuple rather than a frozen dataclass: one is made for every resource read, and a
-    tuple is several times cheaper to build."""
+    A named tuple rather than a frozen dataclass: one is made for every resource of a Bundle
+    (the extractor names a plain list's resources without one), and a tuple is several times
+    cheaper to build."""
 
     resource: JsonDict | None
     ref: str | None
@@ -31,7 +32,7 @@ class Entry(NamedTuple):
 
 
 #: ``tuple.__new__``: builds an :class:`Entry` from its four fields in order without the Python
-#: ``__new__`` a named tuple adds (half the cost, paid for every resource read).
+#: ``__new__`` a named tuple adds (half the cost, paid for every resource listed).
 _new_entry = tuple.__new__
 
 

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from smart_app.domain.context import EvaluationContext
+from smart_app.domain.dates import iso_day
 from smart_app.domain.extract import extract_timeline
 from smart_app.domain.results import (
     ACTION_ORDER,
@@ -52,13 +53,13 @@ class PatientReport:
         c = self.classification
         return {
             "patient": self.patient,
-            "as_of": self.as_of.isoformat(),
+            "as_of": iso_day(self.as_of),
             "classification": {
                 "status": c.status,
                 "reason": c.reason,
                 "edss": c.edss,
-                "edss_date": c.edss_date.isoformat() if c.edss_date else None,
-                "onset": c.onset.isoformat() if c.onset else None,
+                "edss_date": iso_day(c.edss_date) if c.edss_date else None,
+                "onset": iso_day(c.onset) if c.onset else None,
                 "disease_duration_years": c.disease_duration_years,
                 "strict": c.strict,
                 "evidence": list(c.evidence),
@@ -66,18 +67,18 @@ class PatientReport:
             "activity": {
                 "active": self.activity.active,
                 "findings": [
-                    {"kind": f.kind, "date": f.date.isoformat(), "evidence": list(f.evidence)}
+                    {"kind": f.kind, "date": iso_day(f.date), "evidence": list(f.evidence)}
                     for f in self.activity.findings
                 ],
             },
             "current_dmt": [
-                {"ingredient": d.ingredient, "since": d.since.isoformat()} for d in self.current_dmt
+                {"ingredient": d.ingredient, "since": iso_day(d.since)} for d in self.current_dmt
             ],
             "recommendations": [
                 {
                     "code": r.code,
-                    "due": r.due.isoformat(),
-                    "window_start": r.window_start.isoformat(),
+                    "due": iso_day(r.due),
+                    "window_start": iso_day(r.window_start),
                     "overdue": r.overdue,
                     "priority": r.priority,
                     "rationale": r.rationale,
@@ -104,7 +105,9 @@ def evaluate_timeline(timeline: PatientTimeline) -> PatientReport:
         issues.append(
             DataIssue("no-edss", timeline.patient, "no stable EDSS: the status cannot be decided")
         )
-    if classification.status != "not-applicable" and edss_is_stale(timeline, day, rules):
+    if classification.status != "not-applicable" and edss_is_stale(
+        classification.edss_date, day, rules
+    ):
         issues.append(
             DataIssue(
                 "edss-stale",
@@ -113,11 +116,12 @@ def evaluate_timeline(timeline: PatientTimeline) -> PatientReport:
                 f"{rules.edss_stale_months} months: never benign on it",
             )
         )
+    current = tuple([d for d in timeline.dmt_exposures if d.current])
     recs: list[Recommendation] = []
     if classification.status != "not-applicable":
-        recs = monitoring_recommendations(timeline, classification, activity, day, rules)
+        recs = monitoring_recommendations(timeline, classification, activity, current, day, rules)
         recs += symptom_recommendations(timeline, day, rules)
-        recs += treatment_recommendations(timeline, classification, activity, day, rules)
+        recs += treatment_recommendations(timeline, classification, activity, current, day, rules)
         recs.sort(key=lambda r: (ACTION_ORDER[r.code], r.due, r.evidence))
     return PatientReport(
         patient=timeline.patient,
@@ -125,7 +129,7 @@ def evaluate_timeline(timeline: PatientTimeline) -> PatientReport:
         diagnosis=timeline.diagnosis.ref if timeline.diagnosis else None,
         classification=classification,
         activity=activity,
-        current_dmt=tuple(d for d in timeline.dmt_exposures if d.current),
+        current_dmt=current,
         recommendations=tuple(recs),
         data_issues=issues_in_order(issues),
         statement=treatment_statement(classification, activity),

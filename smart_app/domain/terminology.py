@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -67,6 +67,29 @@ class Terminology:
     progressive: frozenset[Coding] = frozenset()
     #: the site codes merged in by :meth:`with_site_codes` (concept -> codes), for the record
     site_codes: tuple[tuple[str, frozenset[Coding]], ...] = ()
+    #: (system, code) -> the kind of Observation it names ("edss", "jcv", "mfis", "sdmt",
+    #: "gd-lesions", "new-t2-lesions"), derived from the lists above when the terminology is built:
+    #: the extractor asks it once per coding of every Observation
+    observation_kinds: Mapping[Coding, str] = field(init=False, repr=False, compare=False)
+    #: RxNorm ingredient code -> DMT (the first listed wins), derived like ``observation_kinds``
+    dmt_by_code: Mapping[str, DmtIngredient] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        kinds: dict[Coding, str] = {}
+        for kind, codes in (
+            ("sdmt", self.sdmt),
+            ("mfis", self.mfis),
+            ("jcv", self.jcv_antibody),
+            ("gd-lesions", self.gd_lesions),
+            ("new-t2-lesions", self.new_t2_lesions),
+            ("edss", self.edss),  # last: an EDSS code wins over a site code listed twice
+        ):
+            kinds.update(dict.fromkeys(codes, kind))
+        object.__setattr__(self, "observation_kinds", kinds)  # frozen: set once, here
+        by_code: dict[str, DmtIngredient] = {}
+        for ingredient in self.dmt:
+            by_code.setdefault(ingredient.rxnorm, ingredient)
+        object.__setattr__(self, "dmt_by_code", by_code)
 
     def with_site_codes(self, site_codes: Mapping[str, frozenset[Coding]]) -> Terminology:
         """This terminology plus a site's own codes (docs/clinical-rules.md, "Site codes").
@@ -85,10 +108,7 @@ class Terminology:
 
     def dmt_by_rxnorm(self, code: str) -> DmtIngredient | None:
         """The DMT whose RxNorm ingredient code is ``code``."""
-        for ingredient in self.dmt:
-            if ingredient.rxnorm == code:
-                return ingredient
-        return None
+        return self.dmt_by_code.get(code)
 
     def dmt_by_text(self, text: str) -> DmtIngredient | None:
         """The DMT named in free text (longest name wins: peginterferon over interferon)."""

@@ -91,12 +91,17 @@ class RuleSettings:
 
     def after_dosing_intervals(self, ingredient: str, day: date, intervals: int) -> date:
         """``day`` plus ``intervals`` dosing intervals of ``ingredient`` (calendar months)."""
-        weeks = dict(self.dosing_interval_weeks).get(ingredient)
+        # a few pairs, scanned without a dict per call; a name listed twice: the last pair counts
+        weeks: int | None = None
+        for name, count in self.dosing_interval_weeks:
+            if name == ingredient:
+                weeks = count
         if weeks is not None:
             return add_days(day, 7 * weeks * intervals)
-        months = dict(self.dosing_interval_months).get(
-            ingredient, self.dosing_interval_default_months
-        )
+        months = self.dosing_interval_default_months
+        for name, count in self.dosing_interval_months:
+            if name == ingredient:
+                months = count
         return add_months(day, months * intervals)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -23,11 +24,14 @@ class DataIssue:
     message: str
 
 
+_ISSUE_ORDER = attrgetter("resource", "code", "message")
+
+
 def issues_in_order(issues: list[DataIssue]) -> tuple[DataIssue, ...]:
     """Data issues once each, by resource, code and message (the report's order)."""
     if len(issues) < 2:
         return tuple(issues)
-    return tuple(sorted(set(issues), key=lambda i: (i.resource, i.code, i.message)))
+    return tuple(sorted(set(issues), key=_ISSUE_ORDER))
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,13 +167,3 @@ class PatientTimeline:
     def as_of(self) -> date:
         """The as-of date D, from the evaluation context (its only channel)."""
         return self.context.as_of
-
-    @property
-    def stable_edss(self) -> tuple[EdssMeasurement, ...]:
-        """The stable EDSS series in date order (the one classification and CDP use)."""
-        return tuple(m for m in self.edss if m.stable)
-
-    @property
-    def current_dmts(self) -> tuple[DmtExposure, ...]:
-        """Exposures whose latest record is active as of ``as_of``."""
-        return tuple(d for d in self.dmt_exposures if d.current)

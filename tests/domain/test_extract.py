@@ -8,7 +8,7 @@ import pytest
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient
 
-from smart_app.domain import EvaluationContext, extract_timeline, group_by_patient
+from smart_app.domain import EvaluationContext, evaluate_patient, extract_timeline, group_by_patient
 from smart_app.domain.dates import add_months, parse_fhir_date
 from tests.domain.domain_builders import (
     DCM,
@@ -244,3 +244,32 @@ def test_urn_uuid_subjects_in_transaction_bundle() -> None:
     assert list(groups) == ["urn:uuid:1"]
     report = evaluate([groups["urn:uuid:1"]])
     assert report.diagnosis == "urn:uuid:2"
+
+
+@pytest.mark.parametrize("shape", [list, tuple, iter], ids=["list", "tuple", "iterator"])
+def test_record_without_patient_is_named_by_its_subject_in_any_shape(shape: Any) -> None:
+    report = evaluate_patient(shape(benign_base()[1:]), EvaluationContext(D))
+    assert report.patient == "Patient/p1"
+    assert report.classification.status == "benign"
+
+
+def test_unreadable_entries_are_named_by_their_place_among_flattened_entries() -> None:
+    base = benign_base()
+    bundle = {"resourceType": "Bundle", "entry": [{"resource": r} for r in base[3:5]]}
+    no_id = {"resourceType": "Observation", "status": "final"}
+    resources = [
+        base[0],
+        {"resourceType": "Condition"},
+        "garbage",
+        bundle,
+        no_id,
+        *base[1:3],
+        base[5],
+    ]
+    report = evaluate_patient(resources, EvaluationContext(D))
+    assert report.classification.status == "benign"
+    assert sorted(i.resource for i in report.data_issues if i.code == "invalid-resource") == [
+        "Condition[2]",
+        "Observation[6]",
+        "entry[3]",
+    ]

@@ -16,6 +16,7 @@ is silent, chosen to flag rather than miss progression:
 from __future__ import annotations
 
 from datetime import date
+from operator import attrgetter
 
 from smart_app.domain.dates import add_months
 from smart_app.domain.results import Activity, Finding, ProgressionEvent
@@ -52,7 +53,7 @@ def confirmed_progression(
                         worsening,
                         candidate,
                         reference,
-                        tuple(m.ref for m in series[i : j + 1]),
+                        tuple([m.ref for m in series[i : j + 1]]),
                         reference_measurement,
                     )
                 )
@@ -72,16 +73,16 @@ def assess_activity(timeline: PatientTimeline, as_of: date, settings: RuleSettin
     for relapse in timeline.relapses:
         if relapse.onset_latest >= start and relapse.onset <= as_of:
             findings.append(Finding("relapse", max(relapse.onset, start), (relapse.ref,)))
-    mri_by_day: dict[date, list[str]] = {}
+    mri_by_day: dict[date, set[str]] = {}  # a set: both counts of one report name it once
     for finding in timeline.mri_findings:
         if finding.count >= 1 and start <= finding.date <= as_of:
-            mri_by_day.setdefault(finding.date, []).append(finding.ref)
+            mri_by_day.setdefault(finding.date, set()).add(finding.ref)
     for day, refs in mri_by_day.items():
         findings.append(Finding("mri", day, tuple(sorted(refs))))
-    stable = tuple(m for m in timeline.edss if m.stable)
+    stable = tuple([m for m in timeline.edss if m.stable])
     events, pending, pending_reference = confirmed_progression(stable, settings)
     for event in events:
         if event.worsening.date >= start:
             findings.append(Finding("cdp", event.worsening.date, event.evidence))
-    findings.sort(key=lambda f: (f.date, f.kind, f.evidence))
+    findings.sort(key=attrgetter("date", "kind", "evidence"))
     return Activity(bool(findings), tuple(findings), pending, pending_reference)

@@ -46,9 +46,25 @@ def anniversaries_reached(onset: date, day: date) -> int:
     return max(years, 0)
 
 
+#: Durations by (onset, as-of date): a population shares a few onsets and one as-of date. A plain
+#: dict emptied when full, like the date caches of ``dates.py`` (the values are immutable floats).
+_DURATIONS: dict[tuple[date, date], float] = {}
+_DURATIONS_MAX = 65_536
+
+
 def disease_duration(onset: date, as_of: date) -> float:
     """Days / 365.25 to one decimal, never showing a year whose anniversary is not reached
     (9.9 the day before the tenth anniversary, 10.0 on it)."""
+    key = (onset, as_of)
+    found = _DURATIONS.get(key)
+    if found is None:
+        if len(_DURATIONS) >= _DURATIONS_MAX:
+            _DURATIONS.clear()
+        found = _DURATIONS[key] = _disease_duration(onset, as_of)
+    return found
+
+
+def _disease_duration(onset: date, as_of: date) -> float:
     whole = anniversaries_reached(onset, as_of)
     shown = round(years_between(onset, as_of), 1)
     if shown >= whole + 1:
@@ -101,7 +117,7 @@ def classify(timeline: PatientTimeline, as_of: date, settings: RuleSettings) -> 
         return result("indeterminate", "latest-edss-unreadable")
     if latest.value > settings.benign_edss_max:
         return result("not-benign", "edss-above-threshold")
-    if add_months(latest.date, settings.edss_stale_months) < as_of:
+    if edss_is_stale(latest.date, as_of, settings):
         return result("indeterminate", "edss-stale")
     if onset is None:
         return result("indeterminate", "onset-unknown")
@@ -113,7 +129,7 @@ def classify(timeline: PatientTimeline, as_of: date, settings: RuleSettings) -> 
     return result("benign", "benign", latest.value <= settings.strict_benign_edss_max)
 
 
-def edss_is_stale(timeline: PatientTimeline, as_of: date, settings: RuleSettings) -> bool:
-    """The latest stable EDSS is older than the staleness limit (24 months)."""
-    latest = latest_stable_edss(timeline)
-    return latest is not None and add_months(latest.date, settings.edss_stale_months) < as_of
+def edss_is_stale(edss_date: date | None, as_of: date, settings: RuleSettings) -> bool:
+    """The latest stable EDSS (of ``edss_date``, as the classification found it) is older than
+    the staleness limit (24 months)."""
+    return edss_date is not None and add_months(edss_date, settings.edss_stale_months) < as_of

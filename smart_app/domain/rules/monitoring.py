@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from smart_app.domain.dates import add_days, add_months
+from smart_app.domain.dates import add_days, add_months, iso_day
 from smart_app.domain.results import Activity, Classification, Recommendation
 from smart_app.domain.rules.common import recommendation
 from smart_app.domain.sources import ECTRIMS_EAN_2018, GUIDANCE, KAPPOS_MSPROG, MAGNIMS_2021
@@ -35,11 +35,12 @@ def monitoring_recommendations(
     timeline: PatientTimeline,
     classification: Classification,
     activity: Activity,
+    current: tuple[DmtExposure, ...],
     as_of: date,
     settings: RuleSettings,
 ) -> list[Recommendation]:
-    current = [d for d in timeline.dmt_exposures if d.current]
-    recs = [neuro_review(timeline, classification, activity, bool(current), as_of, settings)]
+    """The monitoring actions; ``current``: the exposures current on D (found once per patient)."""
+    recs = [neuro_review(timeline, classification, activity, current, as_of, settings)]
     pml = pml_surveillance(timeline, as_of, settings)
     recs.append(pml if pml is not None else mri_brain(timeline, as_of, settings))
     if any(d.ingredient == NATALIZUMAB for d in current):
@@ -56,16 +57,16 @@ def neuro_review(
     timeline: PatientTimeline,
     classification: Classification,
     activity: Activity,
-    on_dmt: bool,
+    current: tuple[DmtExposure, ...],
     as_of: date,
     settings: RuleSettings,
 ) -> Recommendation:
-    quiet = classification.status == "benign" and not activity.active and not on_dmt
+    quiet = classification.status == "benign" and not activity.active and not current
     months = settings.review_interval_stable_months if quiet else settings.review_interval_months
     why = (
         "benign MS without activity and without DMT"
         if quiet
-        else _closer_review_why(timeline, classification, activity, settings)
+        else _closer_review_why(classification, activity, current, settings)
     )
     latest = timeline.edss[-1] if timeline.edss else None
     if latest is None:
@@ -75,7 +76,7 @@ def neuro_review(
         due, anchor, evidence = add_months(latest.date, months), latest.date, (latest.ref,)
         rationale = (
             f"Neurological assessment with EDSS every {months} months ({why}); "
-            f"last EDSS {latest.value:g} on {latest.date.isoformat()}."
+            f"last EDSS {latest.value:g} on {iso_day(latest.date)}."
         )
     return recommendation(
         "neuro-review",
@@ -90,9 +91,9 @@ def neuro_review(
 
 
 def _closer_review_why(
-    timeline: PatientTimeline,
     classification: Classification,
     activity: Activity,
+    current: tuple[DmtExposure, ...],
     settings: RuleSettings,
 ) -> str:
     """Why this patient is reviewed every 6 rather than 12 months, in the patient's terms."""
@@ -104,9 +105,8 @@ def _closer_review_why(
         reasons.append(
             f"disease activity ({kinds}) in the last {settings.activity_lookback_months} months"
         )
-    current = [d.ingredient for d in timeline.dmt_exposures if d.current]
     if current:
-        reasons.append("on " + ", ".join(current))
+        reasons.append("on " + ", ".join([d.ingredient for d in current]))
     return "; ".join(reasons)
 
 
@@ -127,7 +127,7 @@ def mri_brain(timeline: PatientTimeline, as_of: date, settings: RuleSettings) ->
         anchor, evidence = latest.date, (latest.ref,)
         rationale = (
             f"Brain MRI at least every {settings.mri_interval_months} months; last brain MRI on "
-            f"{latest.date.isoformat()}."
+            f"{iso_day(latest.date)}."
         )
     started = add_months(as_of, -settings.dmt_start_lookback_months)
     for exposure in timeline.dmt_exposures:
@@ -142,8 +142,8 @@ def mri_brain(timeline: PatientTimeline, as_of: date, settings: RuleSettings) ->
             evidence = (*evidence, exposure.evidence[0])
             rationale = (
                 f"Reference brain MRI {settings.dmt_reference_scan_due_months} months after "
-                f"starting {exposure.ingredient} on {exposure.since.isoformat()} (no brain MRI "
-                f"since {after.isoformat()}); follow-up scans are compared with it."
+                f"starting {exposure.ingredient} on {iso_day(exposure.since)} (no brain MRI "
+                f"since {iso_day(after)}); follow-up scans are compared with it."
             )
     return recommendation(
         "mri-brain",
@@ -185,13 +185,13 @@ def _pml_risk(timeline: PatientTimeline, as_of: date, settings: RuleSettings) ->
     current = [d for d in natalizumab if d.current]
     if current and months >= settings.natalizumab_pml_risk_months and jcv != "negative":
         stale = (
-            f" (last result {latest_jcv.date.isoformat()}, older than "
+            f" (last result {iso_day(latest_jcv.date)}, older than "
             f"{settings.jcv_stale_months} months)"
             if latest_jcv is not None and latest_jcv.positive is not None and jcv == "unknown"
             else ""
         )
         return (
-            f"on natalizumab since {current[0].since.isoformat()}, {months} months of cumulative "
+            f"on natalizumab since {iso_day(current[0].since)}, {months} months of cumulative "
             f"exposure (>= {settings.natalizumab_pml_risk_months}), JCV antibody {jcv}{stale}"
         )
     stopped_since = add_months(as_of, -settings.natalizumab_stopped_months)
@@ -206,7 +206,7 @@ def _pml_risk(timeline: PatientTimeline, as_of: date, settings: RuleSettings) ->
         if exposure.last_date >= stopped_since:
             return (
                 f"natalizumab stopped within the last {settings.natalizumab_stopped_months} "
-                f"months (last record {exposure.last_date.isoformat()})"
+                f"months (last record {iso_day(exposure.last_date)})"
             )
     return None
 
@@ -229,7 +229,7 @@ def pml_surveillance(
         window_start = add_months(latest.date, settings.pml_window_start_months)
         anchor, evidence = latest.date, (latest.ref,)
     evidence = (*evidence, *_natalizumab_evidence(timeline.dmt_exposures))
-    last = f"last brain MRI {latest.date.isoformat()}" if latest else "no brain MRI on record"
+    last = f"last brain MRI {iso_day(latest.date)}" if latest else "no brain MRI on record"
     return recommendation(
         "mri-pml-surveillance",
         due=due,
@@ -268,7 +268,7 @@ def jcv_serology(
         index = f" (index {latest.index:g})" if latest.index is not None else ""
         rationale = (
             f"Anti-JCV antibody every {settings.jcv_interval_months} months while on "
-            f"natalizumab; last result {result}{index} on {latest.date.isoformat()}."
+            f"natalizumab; last result {result}{index} on {iso_day(latest.date)}."
         )
     return recommendation(
         "jcv-serology",
@@ -293,8 +293,8 @@ def confirm_edss(activity: Activity, as_of: date, settings: RuleSettings) -> Rec
         window_start=add_days(due, -settings.confirm_window_days),
         as_of=as_of,
         rationale=(
-            f"EDSS {worsening.value:g} on {worsening.date.isoformat()} is a worsening from the "
-            f"reference EDSS {reference.value:g} of {reference.date.isoformat()}: repeat the "
+            f"EDSS {worsening.value:g} on {iso_day(worsening.date)} is a worsening from the "
+            f"reference EDSS {reference.value:g} of {iso_day(reference.date)}: repeat the "
             f"EDSS {settings.cdp_confirmation_days} days after the worsening to confirm or "
             "refute progression."
         ),
@@ -312,7 +312,9 @@ def symptom_screen(
     sdmt = timeline.sdmt[-1] if timeline.sdmt else None
     if mfis is None or sdmt is None:
         due, anchor = as_of, None
-        missing = " and ".join(name for name, s in (("MFIS", mfis), ("SDMT", sdmt)) if s is None)
+        missing = (
+            "MFIS and SDMT" if mfis is None and sdmt is None else "MFIS" if mfis is None else "SDMT"
+        )
         rationale = f"Screen fatigue (MFIS) and cognition (SDMT): no {missing} on record."
     else:
         anchor = min(mfis.date, sdmt.date)
@@ -320,9 +322,9 @@ def symptom_screen(
         rationale = (
             f"Screen fatigue (MFIS) and cognition (SDMT) every "
             f"{settings.symptom_screen_interval_months} months; last MFIS "
-            f"{mfis.date.isoformat()}, last SDMT {sdmt.date.isoformat()}."
+            f"{iso_day(mfis.date)}, last SDMT {iso_day(sdmt.date)}."
         )
-    evidence = tuple(s.ref for s in (mfis, sdmt) if s is not None)
+    evidence = tuple([s.ref for s in (mfis, sdmt) if s is not None])
     return recommendation(
         "symptom-screen",
         due=due,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from smart_app.domain.dates import add_months
+from smart_app.domain.dates import add_months, iso_day
 from smart_app.domain.results import Recommendation
 from smart_app.domain.rules.common import recommendation
 from smart_app.domain.sources import GUIDANCE, TALLANTYRE_2019
@@ -46,7 +46,7 @@ def symptom_fatigue(
         window_start=latest.date,
         as_of=as_of,
         rationale=(
-            f"MFIS {latest.value:g} on {latest.date.isoformat()} (>= "
+            f"MFIS {latest.value:g} on {iso_day(latest.date)} (>= "
             f"{settings.mfis_fatigue_min:g}): significant fatigue; assess causes (sleep, mood, "
             "medication) and offer fatigue management."
         ),
@@ -74,8 +74,8 @@ def symptom_cognition(
         window_start=latest.date,
         as_of=as_of,
         rationale=(
-            f"SDMT fell from {previous.value:g} ({previous.date.isoformat()}) to "
-            f"{latest.value:g} ({latest.date.isoformat()}): possible cognitive decline; "
+            f"SDMT fell from {previous.value:g} ({iso_day(previous.date)}) to "
+            f"{latest.value:g} ({iso_day(latest.date)}): possible cognitive decline; "
             "consider neuropsychological assessment."
         ),
         source=(GUIDANCE, TALLANTYRE_2019),

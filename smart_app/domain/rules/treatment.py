@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from smart_app.domain.dates import add_months
+from smart_app.domain.dates import add_months, iso_day
 from smart_app.domain.results import Activity, Classification, Finding, Recommendation
 from smart_app.domain.rules.common import recommendation
 from smart_app.domain.rules.monitoring import NATALIZUMAB, natalizumab_months
@@ -41,17 +41,18 @@ def first_line_names(terminology: Terminology) -> str:
 
 
 def _describe(findings: list[Finding]) -> str:
-    return ", ".join(f"{f.kind} on {f.date.isoformat()}" for f in findings)
+    return ", ".join(f"{f.kind} on {iso_day(f.date)}" for f in findings)
 
 
 def treatment_recommendations(
     timeline: PatientTimeline,
     classification: Classification,
     activity: Activity,
+    current: tuple[DmtExposure, ...],
     as_of: date,
     settings: RuleSettings,
 ) -> list[Recommendation]:
-    current = [d for d in timeline.dmt_exposures if d.current]
+    """The treatment suggestions; ``current``: the exposures current on D."""
     recs: list[Recommendation] = []
     review = review_dmt(timeline, activity, current, as_of, settings)
     if review is not None:
@@ -116,7 +117,7 @@ def consider_dmt(
 
 
 def _pml_risk_result(
-    timeline: PatientTimeline, current: list[DmtExposure], as_of: date, settings: RuleSettings
+    timeline: PatientTimeline, current: tuple[DmtExposure, ...], as_of: date, settings: RuleSettings
 ) -> JcvResult | None:
     """The latest positive JCV result when the PML-risk review applies, else None."""
     if not any(d.ingredient == NATALIZUMAB for d in current):
@@ -130,7 +131,7 @@ def _pml_risk_result(
 def review_dmt(
     timeline: PatientTimeline,
     activity: Activity,
-    current: list[DmtExposure],
+    current: tuple[DmtExposure, ...],
     as_of: date,
     settings: RuleSettings,
 ) -> Recommendation | None:
@@ -142,7 +143,7 @@ def review_dmt(
     positive = _pml_risk_result(timeline, current, as_of, settings)
     if not on_treatment and positive is None:
         return None
-    names = ", ".join(f"{d.ingredient} (current run since {d.since.isoformat()})" for d in current)
+    names = ", ".join(f"{d.ingredient} (current run since {iso_day(d.since)})" for d in current)
     reasons: list[str] = []
     evidence: list[str] = []
     anchors: list[date] = []
@@ -161,7 +162,7 @@ def review_dmt(
         reasons.append(
             f"pml-risk: {months} months of cumulative natalizumab exposure (>= "
             f"{settings.pml_review_exposure_months}) and a positive JCV antibody result "
-            f"({positive.date.isoformat()}{index}): review the benefit against the PML risk; a "
+            f"({iso_day(positive.date)}{index}): review the benefit against the PML risk; a "
             "benign course rarely justifies it"
         )
         evidence.append(positive.ref)
