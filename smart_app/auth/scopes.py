@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from smart_app.domain.reads import AUDIT_TYPES, NOTE_TYPES, PLAN_TYPES, read_types
+from smart_app.domain.reads import AUDIT_TYPES, NOTE_TYPES, PATIENT_TYPE, PLAN_TYPES, read_types
 
 #: What the engine reads and what ms-monitor writes (smart_app.domain.reads).
 READ_RESOURCES: tuple[str, ...] = read_types()
@@ -58,6 +58,43 @@ def launch_scopes(*, ehr_launch: bool, v2: bool, offline_access: bool = False) -
     scopes.extend(resource_scopes(v2=v2))
     scopes.append(OFFLINE_ACCESS_SCOPE if offline_access else ONLINE_ACCESS_SCOPE)
     return " ".join(scopes)
+
+
+#: What the clinic's worklist reads across patients (``user/`` level): the patients' names and
+#: our plans; opening a row reads that patient's record with the same grant (READ_RESOURCES).
+WORKLIST_RESOURCES: tuple[str, ...] = tuple(dict.fromkeys((PATIENT_TYPE, *PLAN_TYPES)))
+_LAUNCH_CONTEXT_SCOPES = frozenset({EHR_LAUNCH_SCOPE, STANDALONE_PATIENT_SCOPE})
+
+
+def worklist_scopes(*, v2: bool, offline_access: bool = False, registered: str = "") -> str:
+    """The scope string of the worklist's standalone *provider* launch: ``openid fhirUser``,
+    user-level reads of the engine's inputs and of our plan (the same lists as a patient
+    launch, read only), a refresh token as a patient launch asks it, and no ``launch/patient``
+    (https://hl7.org/fhir/smart-app-launch/scopes-and-launch-context.html#user-scopes).
+    ``registered``: a registration's own scope string, used with its launch scopes dropped and
+    its ``patient/`` scopes asked at ``user/`` level."""
+    if registered:
+        kept = [s for s in registered.split() if s not in _LAUNCH_CONTEXT_SCOPES]
+        return " ".join(
+            f"user/{s.removeprefix('patient/')}" if s.startswith("patient/") else s for s in kept
+        )
+    read = ".rs" if v2 else ".read"
+    scopes = [*IDENTITY_SCOPES]
+    scopes.extend(f"user/{r}{read}" for r in dict.fromkeys((*WORKLIST_RESOURCES, *READ_RESOURCES)))
+    scopes.append(OFFLINE_ACCESS_SCOPE if offline_access else ONLINE_ACCESS_SCOPE)
+    return " ".join(scopes)
+
+
+def user_can_read(granted: Iterable[str], resource: str) -> bool:
+    """A ``user/`` (or ``system/``) scope allows reading and searching ``resource`` across
+    patients; a ``patient/`` scope never does (it is bound to one patient in context)."""
+    return can_read((s for s in granted if not s.startswith("patient/")), resource)
+
+
+def worklist_allowed(granted: Iterable[str]) -> bool:
+    """The grant lets the worklist read every resource it needs at user level."""
+    scopes = frozenset(granted)
+    return all(user_can_read(scopes, r) for r in WORKLIST_RESOURCES)
 
 
 def _permissions(scope: str, resource: str) -> frozenset[str]:
