@@ -92,7 +92,8 @@ def show() -> Any:
     record = _record()
     if record is None:
         iss = request.args.get("iss", "").strip()
-        return redirect(url_for("worklist.sign_in", **({"iss": iss} if iss else {})), code=302)
+        target = url_for("worklist.sign_in", iss=iss) if iss else url_for("worklist.sign_in")
+        return redirect(target, code=302)
     if not worklist_allowed(record.context.granted_scopes):
         return patient_level_refusal()
     filters = parse_filters(request.args.getlist("filter"))

@@ -106,7 +106,8 @@ def test_most_urgent_task_and_counts() -> None:
         ),
         TODAY,
     )
-    assert row.next is not None and row.next.task.code == "review-dmt"
+    assert row.next is not None
+    assert row.next.task.code == "review-dmt"
     assert (row.open_tasks, row.urgent_tasks, row.overdue_tasks) == (3, 1, 1)
     assert row.name == "p1"  # no name: the id
 
@@ -195,7 +196,8 @@ def test_csv_export_of_a_hostile_name() -> None:
 def test_worklist_scopes_are_user_level_reads_without_launch_patient(v2: bool) -> None:
     scopes = worklist_scopes(v2=v2).split()
     assert scopes[:2] == ["openid", "fhirUser"]
-    assert "launch/patient" not in scopes and "launch" not in scopes
+    assert "launch/patient" not in scopes
+    assert "launch" not in scopes
     assert not [s for s in scopes if s.startswith("patient/")]
     read = ".rs" if v2 else ".read"
     for rtype in ("Patient", "CarePlan", "Task", "Observation", "Condition"):

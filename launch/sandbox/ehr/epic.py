@@ -30,7 +30,11 @@ OBSERVATION_NEEDS_CATEGORY_OR_CODE = Refusal(
     vendor_code="59108",
 )
 CAREPLAN_NEEDS_CATEGORY = Refusal(
-    400, "fhir", "A required element is missing: category.", code="required", vendor_code="59108"
+    400,
+    "fhir",
+    "A required element is missing: patient and category.",
+    code="required",
+    vendor_code="59108",
 )
 #: Declared in Epic's statement; access unverified: the sandbox refuses it (an app must survive).
 IMAGING_STUDY_NOT_AUTHORIZED = Refusal(
@@ -64,7 +68,8 @@ PROFILE = EhrProfile(
         "CarePlan": TypeRule(
             READ_SEARCH,
             ("patient", "category", "date"),
-            required=(frozenset({"category"}),),
+            # a patient too: no CarePlan search across patients (the worklist must survive it)
+            required=(frozenset({"patient", "category"}), frozenset({"subject", "category"})),
             missing_required=CAREPLAN_NEEDS_CATEGORY,
             ignored_params=frozenset({"identifier"}),
         ),
@@ -103,7 +108,8 @@ PROFILE = EhrProfile(
     facts=(
         "no batch or transaction: POST [base] answers 404 with an HTML page",
         "Observation?patient without category or code: 400 OperationOutcome (required)",
-        "CarePlan search needs category (400); CarePlan is read-only; identifier is ignored",
+        "CarePlan search needs patient and category (400); CarePlan is read-only; "
+        "identifier is ignored",
         "unknown or undeclared resource types (MedicationStatement): HTML 404",
         "ImagingStudy declared but refused here (access unverified on real sites)",
         "next links are opaque (?sessionID=); Bundle.total is the page size",
