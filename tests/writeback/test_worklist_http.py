@@ -81,14 +81,17 @@ def test_worklist_of_plans_in_the_ehr_opens_a_dashboard_and_exports_csv(
         assert landed.status_code == 303
         assert landed.headers["Location"].endswith("/worklist")
         cookie_after = browser.get_cookie("msm_session", domain="127.0.0.1")
-        assert cookie_before is not None and cookie_after is not None
+        assert cookie_before is not None
+        assert cookie_after is not None
         assert cookie_after.value != cookie_before.value  # a new session id after login
 
         page = browser.get("/worklist").get_data(as_text=True)
         shown = rows_of(page)
-        assert first in shown and second in shown
+        assert first in shown
+        assert second in shown
         assert without_plan not in shown
-        assert "Worklistfirst, Wl" in page and "1979-05-04" in page
+        assert "Worklistfirst, Wl" in page
+        assert "1979-05-04" in page
         assert EHR_NOT_SEARCHABLE not in page
         assert re.search(r"(overdue since \d{4}-\d\d-\d\d|due now|due \d{4}-\d\d-\d\d)", page)
         # urgent rows come before the others
@@ -137,7 +140,8 @@ def test_worklist_of_plans_in_the_plan_store_when_the_ehr_refuses_the_search(
         csv_link = re.search(
             r'<a href="([^"]+)" id="worklist-csv"', filtered.get_data(as_text=True)
         )
-        assert csv_link is not None and "filter=due-30" in csv_link.group(1)
+        assert csv_link is not None
+        assert "filter=due-30" in csv_link.group(1)
         # a row opens the dashboard of this patient, its plan read back from the store
         opened = browser.post(
             f"/worklist/open/{patient}", data={"csrf_token": csrf_token(page)}, headers=ORIGIN
