@@ -15,7 +15,17 @@ import logging
 from dataclasses import replace
 from typing import Any
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from smart_app.auth.scopes import worklist_allowed
 from smart_app.auth.tokens import WORKLIST_PURPOSE
@@ -103,18 +113,23 @@ def show() -> Any:
         return redirect(url_for("worklist.sign_in", iss=record.context.iss), code=302)
     rows = worklist_rows(worklist.plans, worklist.today)
     shown = apply_filters(rows, filters)
-    return render_template(
-        "worklist.html",
-        today=worklist.today,
-        rows=shown,
-        total=len(rows),
-        filters=FILTERS,
-        active_filters=filters,
-        notices=worklist.notices,
-        iss=record.context.iss,
-        fhir_user=record.context.fhir_user,
-        plan_store=bool(rt.settings.plan_store_url),
+    response = make_response(
+        render_template(
+            "worklist.html",
+            today=worklist.today,
+            rows=shown,
+            total=len(rows),
+            filters=FILTERS,
+            active_filters=filters,
+            notices=worklist.notices,
+            iss=record.context.iss,
+            fhir_user=record.context.fhir_user,
+            plan_store=bool(rt.settings.plan_store_url),
+        )
     )
+    # same-origin so that the rows' POSTs carry our Origin (see security.py)
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
 
 
 @bp.get("/worklist.csv")
