@@ -70,7 +70,7 @@ def test_worklist_of_plans_in_the_ehr_opens_a_dashboard_and_exports_csv(
     fhir_base_url: str, tmp_path: Path
 ) -> None:
     first = named_chart(fhir_base_url, "Worklistfirst")
-    second = named_chart(fhir_base_url, "Worklistsecond")
+    second = named_chart(fhir_base_url, "=HYPERLINK(\"http://evil.example\")")
     without_plan = named_chart(fhir_base_url, "Worklistnoplan")
     with running_ehr(fhir_base_url, "hapi", APP_BASE) as ehr:
         browser = app_for(ehr, tmp_path, None)
@@ -106,7 +106,11 @@ def test_worklist_of_plans_in_the_ehr_opens_a_dashboard_and_exports_csv(
         assert exported.headers["Content-Disposition"].startswith("attachment;")
         table = list(csv.reader(io.StringIO(exported.get_data(as_text=True))))
         assert table[0][0] == "patient_id"
-        assert {first, second} <= {row[0] for row in table[1:]}
+        by_id = {row[0]: row for row in table[1:]}
+        assert {first, second} <= set(by_id)
+        # formula injection: the hostile name is exported as text, never as a formula
+        assert by_id[second][1] == "'=HYPERLINK(\"http://evil.example\"), Wl"
+        assert not any(cell.startswith(("=", "+", "-", "@")) for row in table for cell in row)
 
         opened = browser.post(
             f"/worklist/open/{first}", data={"csrf_token": csrf_token(page)}, headers=ORIGIN
