@@ -188,14 +188,19 @@ def reauthorise(record: LaunchRecord, *, pending_write: bool) -> Any:
     A standalone authorization (``launch/patient``: the EHR's own launch token is single use)
     that remembers the launch; the callback returns to the same dashboard only when the EHR
     grants the same patient on the same server (else it is a new launch), so nothing is lost
-    and patients are never mixed. A write that was pressed stays offered on the page.
+    and patients are never mixed. A write that was pressed stays offered on the page. A patient
+    opened from the worklist signs in to the worklist again (the grant it used), and the
+    clinician opens the patient from there.
     """
     rt = runtime()
     registration = rt.registry.get(record.context.iss)
-    if pending_write:
-        rt.launches.update(record, write_pending=True)
     log.info("session ended, re-authorising: launch=%s", record.launch_id)
-    response = _authorize(registration, launch=None, resume=record.launch_id)
+    if record.tokens_of is not None:
+        response = _authorize(registration, launch=None, purpose=WORKLIST_PURPOSE)
+    else:
+        if pending_write:
+            rt.launches.update(record, write_pending=True)
+        response = _authorize(registration, launch=None, resume=record.launch_id)
     if request.method != "POST" or response.status_code != 302:
         return response
     # A form POST (the write) may not be redirected to another origin: the page's CSP says

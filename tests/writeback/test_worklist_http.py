@@ -70,7 +70,7 @@ def test_worklist_of_plans_in_the_ehr_opens_a_dashboard_and_exports_csv(
     fhir_base_url: str, tmp_path: Path
 ) -> None:
     first = named_chart(fhir_base_url, "Worklistfirst")
-    second = named_chart(fhir_base_url, "=HYPERLINK(\"http://evil.example\")")
+    second = named_chart(fhir_base_url, '=HYPERLINK("http://evil.example")')
     without_plan = named_chart(fhir_base_url, "Worklistnoplan")
     with running_ehr(fhir_base_url, "hapi", APP_BASE) as ehr:
         browser = app_for(ehr, tmp_path, None)
@@ -109,7 +109,7 @@ def test_worklist_of_plans_in_the_ehr_opens_a_dashboard_and_exports_csv(
         by_id = {row[0]: row for row in table[1:]}
         assert {first, second} <= set(by_id)
         # formula injection: the hostile name is exported as text, never as a formula
-        assert by_id[second][1] == "'=HYPERLINK(\"http://evil.example\"), Wl"
+        assert by_id[second][1] == '\'=HYPERLINK("http://evil.example"), Wl'
         assert not any(cell.startswith(("=", "+", "-", "@")) for row in table for cell in row)
 
         opened = browser.post(
@@ -262,3 +262,34 @@ def registered(
     app.config["SERVER_NAME"] = "127.0.0.1:5000"
     client: FlaskClient = app.test_client()
     return client
+
+
+def test_a_dashboard_opened_from_the_worklist_signs_in_to_the_worklist_when_its_grant_ends(
+    fhir_base_url: str, tmp_path: Path
+) -> None:
+    patient = named_chart(fhir_base_url, "Worklistended")
+    with running_ehr(fhir_base_url, "hapi", APP_BASE) as ehr:
+        browser = app_for(ehr, tmp_path, None)
+        write(browser, launch(browser, ehr, patient))
+        sign_in(browser, ehr)
+        page = browser.get("/worklist").get_data(as_text=True)
+        opened = browser.post(
+            f"/worklist/open/{patient}", data={"csrf_token": csrf_token(page)}, headers=ORIGIN
+        )
+        dashboard = urlsplit(opened.headers["Location"]).path
+        assert browser.get(dashboard).status_code == 200
+        # the worklist's grant ends: its tokens are gone from the app's store
+        store = browser.application.extensions["ms_monitor"].store
+        cookie = browser.get_cookie("msm_session", domain="127.0.0.1")
+        assert cookie is not None
+        raw = store.get(f"session:{cookie.value}")
+        assert raw is not None
+        worklist_launch = json.loads(raw)["worklist_launch"]
+        assert store.get(f"tokens:{worklist_launch}") is not None
+        store.delete(f"tokens:{worklist_launch}")
+        again = browser.get(dashboard)
+        assert again.status_code == 302
+        scope = parse_qs(urlsplit(again.headers["Location"]).query)["scope"][0].split()
+        assert "launch/patient" not in scope  # the worklist's sign-in, not a patient picker
+        assert any(s.startswith("user/") for s in scope)
+        assert browser.get("/worklist").status_code == 302  # signed out of the worklist too
