@@ -104,9 +104,9 @@ def test_evidence_page_has_no_serious_axe_violation(a11y_page: Page, stack: Stac
     assert axe_violations(a11y_page, EVERY_IMPACT) == []
 
 
-def test_worklist_has_no_serious_axe_violation(a11y_page: Page, stack: Stack) -> None:
-    write_plan_from_dashboard(a11y_page, stack, "natalizumab-jcv-positive")
-    sign_in_to_worklist(a11y_page, stack)
+def test_worklist_has_no_serious_axe_violation(a11y_page: Page, worklist_stack: Stack) -> None:
+    write_plan_from_dashboard(a11y_page, worklist_stack, "natalizumab-jcv-positive")
+    sign_in_to_worklist(a11y_page, worklist_stack)
     assert axe_violations(a11y_page, EVERY_IMPACT) == []
     a11y_page.check("#filter-active")
     a11y_page.locator("#apply-filters").click()

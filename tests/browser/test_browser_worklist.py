@@ -40,7 +40,8 @@ def sign_in_to_worklist(page: Page, stack: Stack) -> None:
     expect(page.locator("#worklist-table")).to_be_visible(timeout=30_000)
 
 
-def test_worklist_sign_in_filter_open_and_csv(page: Page, stack: Stack) -> None:
+def test_worklist_sign_in_filter_open_and_csv(page: Page, worklist_stack: Stack) -> None:
+    stack = worklist_stack
     natalizumab = stack.patients["natalizumab-jcv-positive"]
     active = stack.patients["activity-mri-new-t2"]
     for scenario in ("natalizumab-jcv-positive", "activity-mri-new-t2"):
