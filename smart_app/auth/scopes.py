@@ -72,12 +72,11 @@ def worklist_scopes(*, v2: bool, offline_access: bool = False, registered: str =
     launch, read only), a refresh token as a patient launch asks it, and no ``launch/patient``
     (https://hl7.org/fhir/smart-app-launch/scopes-and-launch-context.html#user-scopes).
     ``registered``: a registration's own scope string, used with its launch scopes dropped and
-    its ``patient/`` scopes asked at ``user/`` level."""
+    the read part of its ``patient/`` scopes asked at ``user/`` level."""
     if registered:
-        kept = [s for s in registered.split() if s not in _LAUNCH_CONTEXT_SCOPES]
-        return " ".join(
-            f"user/{s.removeprefix('patient/')}" if s.startswith("patient/") else s for s in kept
-        )
+        kept = (s for s in registered.split() if s not in _LAUNCH_CONTEXT_SCOPES)
+        asked = (_user_read(s) if s.startswith("patient/") else s for s in kept)
+        return " ".join(s for s in asked if s)
     read = ".rs" if v2 else ".read"
     scopes = [*IDENTITY_SCOPES]
     scopes.extend(f"user/{r}{read}" for r in dict.fromkeys((*WORKLIST_RESOURCES, *READ_RESOURCES)))
@@ -85,16 +84,31 @@ def worklist_scopes(*, v2: bool, offline_access: bool = False, registered: str =
     return " ".join(scopes)
 
 
-def user_can_read(granted: Iterable[str], resource: str) -> bool:
-    """A ``user/`` (or ``system/``) scope allows reading and searching ``resource`` across
+def _user_read(scope: str) -> str | None:
+    """``patient/X.crs`` -> ``user/X.rs``, ``patient/X.read`` -> ``user/X.read``; a scope with
+    no read part (``patient/X.cu``, ``patient/X.write``) -> None: the worklist only reads."""
+    resource, _, permission = scope.removeprefix("patient/").partition(".")
+    letters, mark, query = permission.partition("?")
+    if letters in ("read", "*"):
+        reads = "read"
+    elif letters == "write" or not set(letters) <= set("cruds"):
+        return None
+    else:
+        reads = "".join(c for c in letters if c in "rs")
+    return f"user/{resource}.{reads}{mark}{query}" if reads else None
+
+
+def user_allowed(granted: Iterable[str], resource: str, interactions: str) -> bool:
+    """A ``user/`` (or ``system/``) scope allows ``interactions`` on ``resource`` across
     patients; a ``patient/`` scope never does (it is bound to one patient in context)."""
-    return can_read((s for s in granted if not s.startswith("patient/")), resource)
+    return allowed((s for s in granted if not s.startswith("patient/")), resource, interactions)
 
 
 def worklist_allowed(granted: Iterable[str]) -> bool:
-    """The grant lets the worklist read every resource it needs at user level."""
-    scopes = frozenset(granted)
-    return all(user_can_read(scopes, r) for r in WORKLIST_RESOURCES)
+    """The grant reads patients at user level: the least the worklist needs (names; the rest
+    is asked and, where a server refuses a search, reported or read by id instead). Registered
+    scopes such as Epic's ``Patient.r`` (read, no search) are enough."""
+    return user_allowed(granted, PATIENT_TYPE, "r")
 
 
 def _permissions(scope: str, resource: str) -> frozenset[str]:

@@ -3,8 +3,8 @@
 https://hl7.org/fhir/smart-app-launch/app-launch.html#launch-app-standalone-launch: without
 ``launch/patient`` the token response names no patient; the callback accepts that only for a
 pending launch whose purpose is the worklist (smart_app.auth.tokens.WORKLIST_PURPOSE), and only
-when the grant reads the worklist's resources at user level (``patient/`` scopes are bound to one
-patient and are refused). Tokens stay server-side under a new launch id that the session names
+when the grant reads patients at user level (``patient/`` scopes are bound to one patient and are
+refused). Tokens stay server-side under a new launch id that the session names
 (never one of its dashboards); the session gets a new id after login, as for a patient launch.
 """
 
@@ -28,8 +28,9 @@ log = logging.getLogger(__name__)
 
 PATIENT_LEVEL_ONLY = (
     "This sign-in grants access to one patient's record only (patient-level scopes). The "
-    "clinic's worklist needs user-level read access (user/ scopes) to CarePlan, Task and "
-    "Patient: ask your EHR administrator to allow them for ms-monitor."
+    "clinic's worklist needs user-level read access (user/ scopes): at least Patient, and "
+    "CarePlan and Task where the plans are kept in the EHR. Ask your EHR administrator to "
+    "allow them for ms-monitor."
 )
 
 

@@ -211,6 +211,20 @@ def test_worklist_scopes_are_user_level_reads_without_launch_patient(v2: bool) -
 def test_a_registrations_own_scopes_are_asked_at_user_level() -> None:
     asked = worklist_scopes(v2=True, registered="launch openid fhirUser patient/*.rs").split()
     assert asked == ["openid", "fhirUser", "user/*.rs"]
+    epic_like = (
+        "launch openid fhirUser online_access patient/Patient.r patient/Task.cu "
+        "patient/DocumentReference.crs patient/Observation.read patient/CarePlan.write "
+        "patient/Observation.rs?category=exam"
+    )
+    assert worklist_scopes(v2=True, registered=epic_like).split() == [
+        "openid",
+        "fhirUser",
+        "online_access",
+        "user/Patient.r",
+        "user/DocumentReference.rs",
+        "user/Observation.read",
+        "user/Observation.rs?category=exam",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -221,7 +235,10 @@ def test_a_registrations_own_scopes_are_asked_at_user_level() -> None:
         ({"user/CarePlan.rs", "user/Task.rs"}, False),  # no Patient: no names
         ({"user/CarePlan.rs", "user/Task.rs", "user/Patient.rs"}, True),
         ({"user/*.read"}, True),
-        ({"user/CarePlan.rs?category=assess-plan", "user/Task.rs", "user/Patient.rs"}, False),
+        ({"user/CarePlan.rs?category=assess-plan", "user/Task.rs", "user/Patient.rs"}, True),
+        ({"user/Patient.r", "user/CarePlan.rs"}, True),  # Epic's registered style: read only
+        ({"user/Patient.rs?identifier=x", "user/CarePlan.rs"}, False),  # granular: not enough
+        ({"system/Patient.rs"}, True),
     ],
 )
 def test_worklist_needs_user_level_reads(granted: set[str], allowed: bool) -> None:
