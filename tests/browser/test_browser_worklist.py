@@ -78,3 +78,18 @@ def test_worklist_sign_in_filter_open_and_csv(page: Page, worklist_stack: Stack)
     expect(page.locator("#patient-id")).to_contain_text(natalizumab.patient_id, timeout=30_000)
     expect(page.locator("#summary")).to_be_visible()
     assert page.url.startswith(f"{stack.app}/app/")
+
+
+def test_keyboard_alone_opens_a_row(page: Page, worklist_stack: Stack) -> None:
+    patient = worklist_stack.patients["natalizumab-jcv-positive"]
+    write_plan_from_dashboard(page, worklist_stack, "natalizumab-jcv-positive")
+    sign_in_to_worklist(page, worklist_stack)
+    target = f"tr[data-patient='{patient.patient_id}'] button.open-patient"
+    page.locator("body").click(position={"x": 1, "y": 1})
+    for _ in range(300):
+        page.keyboard.press("Tab")
+        if page.evaluate("(sel) => document.activeElement === document.querySelector(sel)", target):
+            break
+    expect(page.locator(target)).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#patient-id")).to_contain_text(patient.patient_id, timeout=30_000)
