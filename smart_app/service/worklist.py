@@ -72,7 +72,6 @@ class PatientPlan:
     birth_date: str | None
     sources: tuple[str, ...]
     tasks: tuple[PlannedTask, ...]
-    description: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +123,6 @@ def load_worklist(
                 birth_date=str(resource["birthDate"]) if resource.get("birthDate") else None,
                 sources=tuple(dict.fromkeys(source for source, _, _ in parts)),
                 tasks=tuple(t for _, _, tasks in parts for t in _open_tasks(tasks)),
-                description=" ".join(str(cp.get("description") or "") for _, cp, _ in parts),
             )
         )
     return Worklist(today, tuple(plans), tuple(notices))

@@ -80,7 +80,6 @@ class WorklistRow:
     open_tasks: int
     urgent_tasks: int
     overdue_tasks: int
-    description: str
 
     @property
     def urgent(self) -> bool:
@@ -135,7 +134,6 @@ def worklist_row(plan: PatientPlan, today: date) -> WorklistRow:
         open_tasks=len(dues),
         urgent_tasks=sum(1 for d in dues if d.urgent),
         overdue_tasks=sum(1 for d in dues if d.due.state == OVERDUE),
-        description=plan.description,
     )
 
 

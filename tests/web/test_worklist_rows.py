@@ -39,7 +39,7 @@ def task(
 
 
 def plan(pid: str, *tasks: PlannedTask, name: str | None = None) -> PatientPlan:
-    return PatientPlan(pid, name, "1980-01-01", ("EHR",), tasks, "")
+    return PatientPlan(pid, name, "1980-01-01", ("EHR",), tasks)
 
 
 @pytest.mark.parametrize(
