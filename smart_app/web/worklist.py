@@ -100,8 +100,9 @@ def sign_in() -> Any:
 def show() -> Any:
     rt = runtime()
     record = _record()
-    if record is None:
-        iss = request.args.get("iss", "").strip()
+    iss = request.args.get("iss", "").strip()
+    if record is None or (iss and iss.rstrip("/") != record.context.iss.rstrip("/")):
+        # not signed in, or signed in to another server than the one asked for
         target = url_for("worklist.sign_in", iss=iss) if iss else url_for("worklist.sign_in")
         return redirect(target, code=302)
     if not worklist_allowed(record.context.granted_scopes):

@@ -177,6 +177,10 @@ def test_a_worklist_sign_in_belongs_to_its_browser_session(
         clinician = app_for(ehr, tmp_path, None)
         assert sign_in(clinician, ehr).status_code == 303
         assert clinician.get("/worklist").status_code == 200
+        assert clinician.get("/worklist", query_string={"iss": ehr.fhir}).status_code == 200
+        elsewhere = clinician.get("/worklist", query_string={"iss": "https://other.example/fhir"})
+        assert elsewhere.status_code == 302  # another server: its own sign-in, never this list
+        assert urlsplit(elsewhere.headers["Location"]).path == "/worklist/sign-in"
         other = clinician.application.test_client()  # same app, another browser
         assert other.get("/worklist").status_code == 302
         assert other.get("/worklist.csv").status_code == 401
