@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import cds, ehr_epic, engine, extraction, launch, population
+from bench import cds, ehr_epic, engine, extraction, launch, population, worklist
 from bench.fhir_server import fhir_server
 
 
@@ -29,6 +29,7 @@ def main() -> None:
             "per request)",
             ehr_epic.run(fhir_base),
         )
+        print_table("Clinic worklist over HAPI (plans added in steps)", worklist.run(fhir_base))
 
 
 if __name__ == "__main__":

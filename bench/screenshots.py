@@ -7,6 +7,9 @@
   dashboard of three synthetic scenario patients as a clinician first sees it. The patients are
   loaded into the HAPI FHIR server at FHIR_BASE (default: a throwaway one started with
   launch/hapi/hapi.sh), and the app runs on loopback in open-server mode against it.
+* ``--worklist [FHIR_BASE]``: docs/worklist.png, the clinic's worklist of a few synthetic scenario
+  patients whose plans were written by each dashboard's "Write plan" (open server), then read
+  back through the SMART sandbox in front of the same server after a provider sign-in.
 
 Not run by the tests.
 """
@@ -187,9 +190,102 @@ def dashboard_screenshots(fhir_base: str) -> list[Path]:
     return written
 
 
+#: the worklist picture's patients: benign, active, natalizumab, overdue, symptoms
+WORKLIST_SCENARIOS = (
+    "benign-strict",
+    "activity-relapse",
+    "activity-mri-new-t2",
+    "natalizumab-jcv-positive",
+    "natalizumab-jcv-unknown",
+    "overdue-follow-up",
+    "symptom-fatigue",
+)
+
+
+@contextmanager
+def _sandbox_and_app(fhir_base: str) -> Iterator[tuple[str, str]]:
+    """The SMART sandbox in front of ``fhir_base`` and the app registered with it (loopback)."""
+    from flask import Flask
+    from werkzeug.serving import make_server
+
+    from launch.sandbox import create_sandbox_app
+    from smart_app import create_app
+    from smart_app.settings import Settings
+
+    app_server = make_server("127.0.0.1", 0, Flask("placeholder"), threaded=True)
+    sandbox_server = make_server("127.0.0.1", 0, Flask("placeholder"), threaded=True)
+    app_base = f"http://127.0.0.1:{app_server.server_port}"
+    sandbox = f"http://127.0.0.1:{sandbox_server.server_port}"
+    sandbox_server.app = create_sandbox_app(fhir_base, f"{app_base}/launch", public_base=sandbox)
+    with tempfile.TemporaryDirectory() as config_dir:
+        issuers = Path(config_dir) / "issuers.json"
+        registration = {
+            "iss": f"{sandbox}/fhir",
+            "client_id": "ms-monitor-public",
+            "auth_method": "none",
+            "redirect_uri": f"{app_base}/callback",
+            "standalone": True,
+        }
+        issuers.write_text(json.dumps([registration]))
+        settings = Settings(
+            issuers_file=issuers, cookie_secure=False, secret_key=secrets.token_hex(16)
+        )
+        app_server.app = create_app(settings)
+        for server in (app_server, sandbox_server):
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            yield sandbox, app_base
+        finally:
+            for server in (app_server, sandbox_server):
+                server.shutdown()
+                server.server_close()
+
+
+def worklist_screenshot(fhir_base: str) -> list[Path]:
+    """Write the scenario patients' plans from their dashboards, then picture the worklist."""
+    from playwright.sync_api import sync_playwright
+
+    from smart_app.fhir import FhirClient
+    from smart_app.synthetic import cohort, transaction_bundle
+
+    patients = [p for p in cohort(as_of=date.today()) if p.scenario in WORKLIST_SCENARIOS]
+    FhirClient(fhir_base).transaction(transaction_bundle(patients))
+    output = ROOT / "docs" / "worklist.png"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 700})
+        with _app_against(fhir_base) as app:
+            for patient in patients:
+                query = urlencode({"iss": fhir_base, "patient": patient.patient_id})
+                page.goto(f"{app}/launch?{query}")
+                page.locator("#summary").wait_for(timeout=60_000)
+                if page.locator("#write-button").count():
+                    page.locator("#write-button").click()
+                    page.locator("#write-result").wait_for(timeout=60_000)
+        with _sandbox_and_app(fhir_base) as (sandbox, app):
+            page.goto(f"{sandbox}/ehr")
+            page.locator("#worklist-link a").click()
+            page.locator("#worklist-table").wait_for(timeout=60_000)
+            page.screenshot(path=str(output), full_page=True)
+        browser.close()
+    return [output]
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
+    if "--worklist" in sys.argv:
+        rest = sys.argv[sys.argv.index("--worklist") + 1 :]
+        if rest:
+            written = worklist_screenshot(rest[0].rstrip("/"))
+        else:
+            with _throwaway_hapi() as fhir_base:
+                written = worklist_screenshot(fhir_base)
+        for path in written:
+            print(f"wrote {path.relative_to(ROOT)}", file=sys.stderr)
+        return
     if "--dashboards" in sys.argv:
         rest = sys.argv[sys.argv.index("--dashboards") + 1 :]
         if rest:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from smart_app.domain.reads import AUDIT_TYPES, NOTE_TYPES, PLAN_TYPES, read_types
+from smart_app.domain.reads import AUDIT_TYPES, NOTE_TYPES, PATIENT_TYPE, PLAN_TYPES, read_types
 
 #: What the engine reads and what ms-monitor writes (smart_app.domain.reads).
 READ_RESOURCES: tuple[str, ...] = read_types()
@@ -58,6 +58,57 @@ def launch_scopes(*, ehr_launch: bool, v2: bool, offline_access: bool = False) -
     scopes.extend(resource_scopes(v2=v2))
     scopes.append(OFFLINE_ACCESS_SCOPE if offline_access else ONLINE_ACCESS_SCOPE)
     return " ".join(scopes)
+
+
+#: What the clinic's worklist reads across patients (``user/`` level): the patients' names and
+#: our plans; opening a row reads that patient's record with the same grant (READ_RESOURCES).
+WORKLIST_RESOURCES: tuple[str, ...] = tuple(dict.fromkeys((PATIENT_TYPE, *PLAN_TYPES)))
+_LAUNCH_CONTEXT_SCOPES = frozenset({EHR_LAUNCH_SCOPE, STANDALONE_PATIENT_SCOPE})
+
+
+def worklist_scopes(*, v2: bool, offline_access: bool = False, registered: str = "") -> str:
+    """The scope string of the worklist's standalone *provider* launch: ``openid fhirUser``,
+    user-level reads of the engine's inputs and of our plan (the same lists as a patient
+    launch, read only), a refresh token as a patient launch asks it, and no ``launch/patient``
+    (https://hl7.org/fhir/smart-app-launch/scopes-and-launch-context.html#user-scopes).
+    ``registered``: a registration's own scope string, used with its launch scopes dropped and
+    the read part of its ``patient/`` scopes asked at ``user/`` level."""
+    if registered:
+        kept = (s for s in registered.split() if s not in _LAUNCH_CONTEXT_SCOPES)
+        asked = (_user_read(s) if s.startswith("patient/") else s for s in kept)
+        return " ".join(s for s in asked if s)
+    read = ".rs" if v2 else ".read"
+    scopes = [*IDENTITY_SCOPES]
+    scopes.extend(f"user/{r}{read}" for r in dict.fromkeys((*WORKLIST_RESOURCES, *READ_RESOURCES)))
+    scopes.append(OFFLINE_ACCESS_SCOPE if offline_access else ONLINE_ACCESS_SCOPE)
+    return " ".join(scopes)
+
+
+def _user_read(scope: str) -> str | None:
+    """``patient/X.crs`` -> ``user/X.rs``, ``patient/X.read`` -> ``user/X.read``; a scope with
+    no read part (``patient/X.cu``, ``patient/X.write``) -> None: the worklist only reads."""
+    resource, _, permission = scope.removeprefix("patient/").partition(".")
+    letters, mark, query = permission.partition("?")
+    if letters in ("read", "*"):
+        reads = "read"
+    elif letters == "write" or not set(letters) <= set("cruds"):
+        return None
+    else:
+        reads = "".join(c for c in letters if c in "rs")
+    return f"user/{resource}.{reads}{mark}{query}" if reads else None
+
+
+def user_allowed(granted: Iterable[str], resource: str, interactions: str) -> bool:
+    """A ``user/`` (or ``system/``) scope allows ``interactions`` on ``resource`` across
+    patients; a ``patient/`` scope never does (it is bound to one patient in context)."""
+    return allowed((s for s in granted if not s.startswith("patient/")), resource, interactions)
+
+
+def worklist_allowed(granted: Iterable[str]) -> bool:
+    """The grant reads patients at user level: the least the worklist needs (names; the rest
+    is asked and, where a server refuses a search, reported or read by id instead). Registered
+    scopes such as Epic's ``Patient.r`` (read, no search) are enough."""
+    return user_allowed(granted, PATIENT_TYPE, "r")
 
 
 def _permissions(scope: str, resource: str) -> frozenset[str]:

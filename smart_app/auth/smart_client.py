@@ -36,8 +36,14 @@ from smart_app.auth.discovery import (
 from smart_app.auth.id_token import unverified_header, validate_id_token
 from smart_app.auth.redact import redact
 from smart_app.auth.registry import ClientRegistration, normalize_iss
-from smart_app.auth.scopes import launch_scopes
-from smart_app.auth.tokens import LaunchContext, PendingLaunch, TokenSet
+from smart_app.auth.scopes import launch_scopes, worklist_scopes
+from smart_app.auth.tokens import (
+    PATIENT_PURPOSE,
+    WORKLIST_PURPOSE,
+    LaunchContext,
+    PendingLaunch,
+    TokenSet,
+)
 from smart_app.errors import AuthError, ConfigurationError
 
 log = logging.getLogger(__name__)
@@ -130,11 +136,20 @@ class SmartClient:
             offline_access=self.registration.offline_access,
         )
 
-    def begin(self, *, launch: str | None) -> PendingLaunch:
-        """Start an EHR launch (``launch`` given) or a standalone launch (``launch=None``)."""
+    def begin(self, *, launch: str | None, purpose: str = PATIENT_PURPOSE) -> PendingLaunch:
+        """Start an EHR launch (``launch`` given) or a standalone launch (``launch=None``);
+        ``purpose`` WORKLIST_PURPOSE: a standalone provider launch with user-level scopes."""
         self._require_oauth()
         config = self.discover()
-        scope = self.scopes_for(config, ehr_launch=launch is not None)
+        if purpose == WORKLIST_PURPOSE:
+            scope = worklist_scopes(
+                v2=config.permission_v2,
+                offline_access=self.registration.offline_access,
+                registered=self.registration.scopes,
+            )
+            launch = None
+        else:
+            scope = self.scopes_for(config, ehr_launch=launch is not None)
         state = secrets.token_urlsafe(32)  # 256 bits
         verifier = secrets.token_urlsafe(64)  # 86 chars, RFC 7636 4.1 allows 43-128
         nonce = secrets.token_urlsafe(32) if "openid" in scope.split() else None
@@ -165,6 +180,7 @@ class SmartClient:
             scope=scope,
             redirect_uri=self.registration.redirect_uri,
             launch=launch,
+            purpose=purpose,
         )
 
     # -- callback and token exchange ---------------------------------------------------------

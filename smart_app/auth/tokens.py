@@ -15,6 +15,10 @@ from typing import Any
 from smart_app.errors import AuthError
 
 REFRESH_SKEW_SECONDS = 60.0
+#: What a sign-in is for (PendingLaunch.purpose): one patient's launch, or the clinic's worklist,
+#: a provider launch whose token response names no patient.
+PATIENT_PURPOSE = "patient"
+WORKLIST_PURPOSE = "worklist"
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +140,8 @@ class PendingLaunch:
     launch: str | None = field(default=None, repr=False)
     #: a re-authorisation after the session ended: the launch to return to (same patient only)
     resume_launch: str | None = field(default=None, repr=False)
+    #: what the sign-in is for: a patient's launch, or the clinic's worklist (no patient)
+    purpose: str = PATIENT_PURPOSE
 
     def to_json(self) -> bytes:
         return json.dumps({name: getattr(self, name) for name in self.__slots__}).encode()
@@ -144,7 +150,7 @@ class PendingLaunch:
     def from_json(cls, raw: bytes | str) -> PendingLaunch:
         try:
             data = json.loads(raw)
-            optional = {"resume_launch"}
+            optional = {"resume_launch", "purpose"}
             return cls(
                 **{
                     name: data[name]

@@ -19,7 +19,7 @@ from smart_app.auth.registry import IssuerRegistry
 from smart_app.auth.store import MemoryTokenStore, RedisTokenStore, TokenStore
 from smart_app.service.updates import QueueFactory, lazy_patient_queue
 from smart_app.settings import Settings
-from smart_app.web import cds_hooks, dashboard, evidence, jwks_route, launch, webhook
+from smart_app.web import cds_hooks, dashboard, evidence, jwks_route, launch, webhook, worklist
 from smart_app.web.hardening import harden
 from smart_app.web.launches import LaunchRepository
 from smart_app.web.pages import register_error_pages
@@ -90,6 +90,7 @@ def create_app(
     app.register_blueprint(launch.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(evidence.bp)
+    app.register_blueprint(worklist.bp)
     app.register_blueprint(jwks_route.bp)
     # machine-to-machine POSTs carry no CSRF token: they authenticate by secret or signed JWT
     for blueprint in (webhook.bp, cds_hooks.bp):

@@ -20,15 +20,22 @@ from werkzeug.wrappers import Response
 
 from smart_app.auth.registry import ClientRegistration
 from smart_app.auth.token_source import pop_pending, save_pending, save_tokens
-from smart_app.auth.tokens import LaunchContext, open_server_context
+from smart_app.auth.tokens import (
+    PATIENT_PURPOSE,
+    WORKLIST_PURPOSE,
+    LaunchContext,
+    open_server_context,
+)
 from smart_app.errors import AuthError, ConfigurationError, FhirError, UnknownIssuerError
 from smart_app.fhir import FhirClient
 from smart_app.fhir.ids import FHIR_ID
+from smart_app.service.worklist import patient_name as human_name
 from smart_app.web.launches import LaunchRecord, add_launch, new_launch_id
 from smart_app.web.mixup import mixup_refusal
 from smart_app.web.pages import error_page
 from smart_app.web.runtime import runtime
 from smart_app.web.sessions import rotate_session
+from smart_app.web.worklist_session import worklist_signed_in
 
 log = logging.getLogger(__name__)
 bp = Blueprint("launch", __name__)
@@ -97,11 +104,15 @@ def standalone() -> Any:
 
 
 def _authorize(
-    registration: ClientRegistration, *, launch: str | None, resume: str | None = None
+    registration: ClientRegistration,
+    *,
+    launch: str | None,
+    resume: str | None = None,
+    purpose: str = PATIENT_PURPOSE,
 ) -> Any:
     rt = runtime()
     try:
-        pending = rt.smart_client(registration).begin(launch=launch)
+        pending = rt.smart_client(registration).begin(launch=launch, purpose=purpose)
     except (AuthError, ConfigurationError) as exc:
         return error_page("Cannot start the launch", str(exc), 502)
     if resume is not None:
@@ -144,6 +155,8 @@ def callback(registration_name: str | None = None) -> Any:
     except AuthError as exc:
         return error_page("Sign-in failed", str(exc), 400)
     context = tokens.context
+    if pending.purpose == WORKLIST_PURPOSE:  # a provider sign-in: no patient, by design
+        return worklist_signed_in(tokens)
     if not context.patient or not FHIR_ID.fullmatch(context.patient):
         return error_page(
             "No patient in context",
@@ -154,7 +167,7 @@ def callback(registration_name: str | None = None) -> Any:
     resumed = _resumed(pending.resume_launch, context)
     if resumed is not None:  # signed in again: the same launch, the same patient, new tokens
         save_tokens(rt.store, resumed.launch_id, tokens, rt.settings.session_ttl_seconds)
-        rt.launches.update(resumed, context=context)
+        rt.launches.update(resumed, context=context, tokens_of=None)  # its own tokens now
         rotate_session(session)
         log.info(
             "launch re-authorised: launch=%s server=%s", resumed.launch_id, resumed.context.iss
@@ -175,14 +188,19 @@ def reauthorise(record: LaunchRecord, *, pending_write: bool) -> Any:
     A standalone authorization (``launch/patient``: the EHR's own launch token is single use)
     that remembers the launch; the callback returns to the same dashboard only when the EHR
     grants the same patient on the same server (else it is a new launch), so nothing is lost
-    and patients are never mixed. A write that was pressed stays offered on the page.
+    and patients are never mixed. A write that was pressed stays offered on the page. A patient
+    opened from the worklist signs in to the worklist again (the grant it used), and the
+    clinician opens the patient from there.
     """
     rt = runtime()
     registration = rt.registry.get(record.context.iss)
-    if pending_write:
-        rt.launches.update(record, write_pending=True)
     log.info("session ended, re-authorising: launch=%s", record.launch_id)
-    response = _authorize(registration, launch=None, resume=record.launch_id)
+    if record.tokens_of is not None:
+        response = _authorize(registration, launch=None, purpose=WORKLIST_PURPOSE)
+    else:
+        if pending_write:
+            rt.launches.update(record, write_pending=True)
+        response = _authorize(registration, launch=None, resume=record.launch_id)
     if request.method != "POST" or response.status_code != 302:
         return response
     # A form POST (the write) may not be redirected to another origin: the page's CSP says
@@ -248,16 +266,5 @@ def _patient_picker(registration: ClientRegistration) -> Any:
 
 
 def patient_name(patient: dict[str, Any]) -> str:
-    """The first usable HumanName as "Family, Given" (https://hl7.org/fhir/R4/datatypes.html#HumanName)."""
-    names = patient.get("name")
-    for name in names if isinstance(names, list) else []:
-        if not isinstance(name, dict):
-            continue
-        if isinstance(name.get("text"), str) and name["text"]:
-            return str(name["text"])
-        given = " ".join(g for g in name.get("given") or [] if isinstance(g, str))
-        family = name.get("family") if isinstance(name.get("family"), str) else ""
-        joined = ", ".join(p for p in (family, given) if p)
-        if joined:
-            return joined
-    return "(no name)"
+    """The first usable HumanName as "Family, Given" (smart_app.service.worklist.patient_name)."""
+    return human_name(patient) or "(no name)"

@@ -39,6 +39,14 @@ class LaunchRecord:
     #: the clinician pressed "Write plan" when the session could not be refreshed: after the
     #: re-authorisation the page says the write was not sent and offers it again
     write_pending: bool = False
+    #: a patient opened from the clinic's worklist uses the worklist sign-in's tokens (one
+    #: grant, one refresh token: a copy would be spent by whichever refreshed first)
+    tokens_of: str | None = None
+
+    @property
+    def token_launch(self) -> str:
+        """The launch id whose TokenSet this launch's requests carry."""
+        return self.tokens_of or self.launch_id
 
     def to_json(self) -> bytes:
         return json.dumps(
@@ -49,6 +57,7 @@ class LaunchRecord:
                 "write_result": self.write_result,
                 "write_refused": self.write_refused,
                 "write_pending": self.write_pending,
+                "tokens_of": self.tokens_of,
             }
         ).encode()
 
@@ -62,6 +71,7 @@ class LaunchRecord:
             write_result=data.get("write_result"),
             write_refused=data.get("write_refused"),
             write_pending=bool(data.get("write_pending", False)),
+            tokens_of=data.get("tokens_of"),
         )
 
 
@@ -91,6 +101,23 @@ class LaunchRepository:
             return LaunchRecord.from_json(raw)
         except (ValueError, KeyError, TypeError):
             return None
+
+    def worklist(self, session: MutableMapping[str, Any]) -> LaunchRecord | None:
+        """The worklist sign-in of ``session`` (a provider launch: no patient), else None."""
+        launch_id = session.get(WORKLIST_SESSION_KEY)
+        raw = self.store.get(LAUNCH_PREFIX + launch_id) if isinstance(launch_id, str) else None
+        if raw is None:
+            return None
+        try:
+            record = LaunchRecord.from_json(raw)
+        except (ValueError, KeyError, TypeError):
+            return None
+        return record if record.context.patient is None and not record.open_server else None
+
+
+#: The session key of the worklist sign-in's launch id (its record has no patient and is never
+#: one of the session's dashboards).
+WORKLIST_SESSION_KEY = "worklist_launch"
 
 
 def owned_launches(session: MutableMapping[str, Any]) -> list[str]:

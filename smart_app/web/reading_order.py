@@ -38,7 +38,7 @@ FINDING_TEXT = {
 }
 
 OVERDUE, DUE_NOW, UPCOMING = "overdue", "due-now", "upcoming"
-_STATE_RANK = {OVERDUE: 0, DUE_NOW: 1, UPCOMING: 2}
+STATE_RANK = {OVERDUE: 0, DUE_NOW: 1, UPCOMING: 2}
 
 
 def _years(value: float) -> str:
@@ -100,11 +100,17 @@ def plan_history(plan: Iterable[Mapping[str, Any]]) -> dict[str, date]:
 
 def due_state(rec: Recommendation, today: date, first_known: date | None) -> DueState:
     """Due now / overdue since D / due D for one recommendation (see the module docstring)."""
-    if rec.due > today and rec.window_start != today:
-        opens = "" if rec.window_start <= today else f", window opens {rec.window_start}"
-        return DueState(UPCOMING, None, f"due {rec.due.isoformat()}{opens}")
-    if rec.due < today and first_known is not None and first_known < today:
-        since = max(rec.due, first_known)
+    return due_words(rec.window_start, rec.due, today, first_known)
+
+
+def due_words(window_start: date, due: date, today: date, first_known: date | None) -> DueState:
+    """Due now / overdue since D / due D for a window and due date (a recommendation, or a
+    Task of the plan: its ``restriction.period`` and ``authoredOn``)."""
+    if due > today and window_start != today:
+        opens = "" if window_start <= today else f", window opens {window_start}"
+        return DueState(UPCOMING, None, f"due {due.isoformat()}{opens}")
+    if due < today and first_known is not None and first_known < today:
+        since = max(due, first_known)
         return DueState(OVERDUE, since, f"overdue since {since.isoformat()}")
     return DueState(DUE_NOW, None, "due now")
 
@@ -133,7 +139,7 @@ def reading_order(report: PatientReport, plan: Iterable[Mapping[str, Any]] = ())
     actions.sort(
         key=lambda a: (
             a.rec.priority != "urgent",
-            _STATE_RANK[a.due.state],
+            STATE_RANK[a.due.state],
             a.rec.due,
             ACTION_ORDER[a.rec.code],
         )

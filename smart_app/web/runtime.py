@@ -83,7 +83,7 @@ class WebRuntime:
             token_source = LaunchTokenSource(
                 self.smart_client(registration),
                 self.store,
-                record.launch_id,
+                record.token_launch,
                 ttl_seconds=self.settings.session_ttl_seconds,
             )
         return FhirClient(

@@ -20,7 +20,7 @@ from werkzeug.datastructures import CallbackDict
 
 from smart_app.auth.store import TokenStore
 from smart_app.auth.token_source import DEFAULT_PENDING_TTL_SECONDS
-from smart_app.web.launches import owned_launches
+from smart_app.web.launches import WORKLIST_SESSION_KEY, owned_launches
 
 SESSION_PREFIX = "session:"
 _ID_BYTES = 32
@@ -57,7 +57,7 @@ def rotate_session(session: SessionMixin) -> None:
 def anonymous_session_ttl(session: SessionMixin, full_ttl: int) -> int:
     """A session that owns no launch yet (nobody logged in) lives only as long as its pending
     launch: anonymous ``GET /launch`` calls cannot fill the store for the full session time."""
-    if owned_launches(session):
+    if owned_launches(session) or session.get(WORKLIST_SESSION_KEY):
         return full_ttl
     return min(full_ttl, DEFAULT_PENDING_TTL_SECONDS)
 

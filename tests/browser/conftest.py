@@ -11,6 +11,7 @@ import json
 import threading
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -100,6 +101,16 @@ def stack(fhir_base_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         for server in (app_server, sandbox_server):
             server.shutdown()
             server.server_close()
+
+
+@pytest.fixture(scope="session")
+def worklist_stack(stack: Stack) -> Stack:
+    """The stack with patients of the worklist tests only: those tests write their plans, and
+    the other tests expect the stack's own patients without one."""
+    family = f"Wkl{uuid.uuid4().hex[:8]}"
+    patients = _unique_patients(family)
+    FhirClient(stack.fhir_base).transaction(transaction_bundle(patients.values()))
+    return replace(stack, patients=patients, family=family)
 
 
 @pytest.fixture(scope="session")

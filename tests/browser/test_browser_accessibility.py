@@ -21,6 +21,7 @@ from bench.screenshots import chart_page, fifteen_year_history
 from smart_app.web.course_chart import course_chart_svg
 from smart_app.web.course_data import CourseInput
 from tests.browser.browser_stack import Stack
+from tests.browser.test_browser_worklist import sign_in_to_worklist, write_plan_from_dashboard
 from tests.web.course_svg import labels, parse
 
 pytestmark = pytest.mark.integration
@@ -100,6 +101,16 @@ def test_evidence_page_has_no_serious_axe_violation(a11y_page: Page, stack: Stac
     open_dashboard(a11y_page, stack, "activity-mri-new-t2")
     a11y_page.locator("#recommendations a.ref").first.click()
     expect(a11y_page.locator("[data-testid=evidence]")).to_be_visible()
+    assert axe_violations(a11y_page, EVERY_IMPACT) == []
+
+
+def test_worklist_has_no_serious_axe_violation(a11y_page: Page, worklist_stack: Stack) -> None:
+    write_plan_from_dashboard(a11y_page, worklist_stack, "natalizumab-jcv-positive")
+    sign_in_to_worklist(a11y_page, worklist_stack)
+    assert axe_violations(a11y_page, EVERY_IMPACT) == []
+    a11y_page.check("#filter-active")
+    a11y_page.locator("#apply-filters").click()
+    expect(a11y_page.locator("#worklist-count")).to_be_visible()
     assert axe_violations(a11y_page, EVERY_IMPACT) == []
 
 

@@ -34,7 +34,11 @@ CONDITION_NEEDS_PATIENT = Refusal(
     400, "fhir", "A required element is missing: patient.", code="required", vendor_code="59108"
 )
 CAREPLAN_NEEDS_CATEGORY = Refusal(
-    400, "fhir", "A required element is missing: category.", code="required", vendor_code="59108"
+    400,
+    "fhir",
+    "A required element is missing: patient and category.",
+    code="required",
+    vendor_code="59108",
 )
 #: Declared in Epic's statement; access unverified: the sandbox refuses it (an app must survive).
 IMAGING_STUDY_NOT_AUTHORIZED = Refusal(
@@ -72,7 +76,8 @@ PROFILE = EhrProfile(
         "CarePlan": TypeRule(
             READ_SEARCH,
             ("patient", "category", "date"),
-            required=(frozenset({"category"}),),
+            # a patient too: no CarePlan search across patients (the worklist must survive it)
+            required=(frozenset({"patient", "category"}), frozenset({"subject", "category"})),
             missing_required=CAREPLAN_NEEDS_CATEGORY,
             ignored_params=frozenset({"identifier"}),
         ),
@@ -112,7 +117,8 @@ PROFILE = EhrProfile(
         "Observation?patient without category or code: 400 OperationOutcome (required)",
         "Condition search without patient: 400 (required)",
         "Group only through Bulk Data Group $export (declared here; the sandbox runs no export)",
-        "CarePlan search needs category (400); CarePlan is read-only; identifier is ignored",
+        "CarePlan search needs patient and category (400); CarePlan is read-only; "
+        "identifier is ignored",
         "unknown or undeclared resource types (MedicationStatement): HTML 404",
         "ImagingStudy declared but refused here (access unverified on real sites)",
         "next links are opaque (?sessionID=); Bundle.total is the page size",

@@ -22,7 +22,10 @@ from launch.sandbox.ehr.profile import (
 )
 
 CAREPLAN_NEEDS_ASSESS_PLAN = Refusal(
-    400, "fhir", "The category parameter must be provided and set to assess-plan.", code="required"
+    400,
+    "fhir",
+    "The patient parameter and the category parameter set to assess-plan must be provided.",
+    code="required",
 )
 #: Condition is searched within a patient's chart only (status unverified).
 CONDITION_NEEDS_PATIENT = Refusal(
@@ -55,7 +58,7 @@ PROFILE = EhrProfile(
         "CarePlan": TypeRule(
             READ_SEARCH,
             ("patient", "category"),
-            required=(frozenset({"category"}),),
+            required=(frozenset({"patient", "category"}), frozenset({"subject", "category"})),
             missing_required=CAREPLAN_NEEDS_ASSESS_PLAN,
             required_values={"category": frozenset({"assess-plan"})},
         ),
@@ -90,7 +93,8 @@ PROFILE = EhrProfile(
     facts=(
         "batch declared, but only for a short list of operations: GET entries answer 422",
         "no ImagingStudy, no Task, no MedicationStatement: 404 OperationOutcome",
-        "CarePlan search needs category=assess-plan (400); Condition search needs patient (400)",
+        "CarePlan search needs a patient and category=assess-plan (400); Condition search needs "
+        "patient (400)",
         "_count capped (Observation 200, DiagnosticReport 100), default 50; no Bundle.total",
         "next links -pageContext=...&-pageDirection=NEXT; Condition may be one unpaged page",
         "create: 201, empty body, Location and ETag; update needs If-Match (428), stale 409",
