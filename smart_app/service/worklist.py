@@ -4,9 +4,10 @@ Plans live in the EHR (where it accepts CarePlan and Task, e.g. HAPI) or in ms-m
 store (smart_app.service.plan_store). This reads both with the signed-in clinician's user-level
 grant (https://hl7.org/fhir/smart-app-launch/scopes-and-launch-context.html#user-scopes):
 
-* EHR: ``CarePlan?category=assess-plan&status=active`` without a patient, keeping only CarePlans
-  with exactly our business identifier (smart_app.fhir.own_plan), then their Tasks by id. EHRs
-  that need a patient for a CarePlan search (Epic, Oracle Health) refuse it: reported, not fatal.
+* EHR: ``CarePlan?category={the site's category}&status=active`` without a patient, keeping only
+  CarePlans with exactly our business identifier (smart_app.fhir.own_plan), then their Tasks by
+  id. EHRs that need a patient for a CarePlan search (Epic, Oracle Health) refuse it: reported,
+  not fatal.
 * Plan store: the Patient links whose identifier system is this EHR's issuer, then their
   CarePlans and Tasks, references translated back into the EHR's terms (PatientLink).
 * Names and birth dates from the EHR (``Patient?_id=a,b,c`` in chunks; read by id where
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from smart_app.domain.plan import CAREPLAN_CATEGORY
+from smart_app.domain.plan import DEFAULT_CAREPLAN_CATEGORY
 from smart_app.errors import FhirAuthError, FhirError
 from smart_app.fhir import FhirClient
 from smart_app.fhir.client import bundle_resources
@@ -89,12 +90,17 @@ def load_worklist(
     *,
     systems: PlanSystems,
     today: date,
+    careplan_category: str = DEFAULT_CAREPLAN_CATEGORY,
 ) -> Worklist:
-    """Read every plan of this EHR's patients (the EHR's own and the plan store's)."""
+    """Read every plan of this EHR's patients (the EHR's own and the plan store's).
+
+    ``careplan_category``: the site's ``system|code`` our CarePlans are filed under
+    (smart_app.site_config), searched in both homes."""
+    query = _careplan_query(careplan_category)
     notices: list[str] = []
     found: dict[str, list[tuple[str, dict[str, Any], list[dict[str, Any]]]]] = {}
     try:
-        for patient, careplan, tasks in _ehr_plans(ehr, systems):
+        for patient, careplan, tasks in _ehr_plans(ehr, systems, query):
             found.setdefault(patient, []).append((EHR_SOURCE, careplan, tasks))
     except FhirAuthError:
         raise
@@ -107,7 +113,7 @@ def load_worklist(
             notices.append(f"Plans on the EHR: could not be read ({exc})")
     if store is not None:
         try:
-            for patient, careplan, tasks in _store_plans(store, ehr.base_url, systems):
+            for patient, careplan, tasks in _store_plans(store, ehr.base_url, systems, query):
                 found.setdefault(patient, []).append((STORE_SOURCE, careplan, tasks))
         except FhirError as exc:
             notices.append(f"{STORE_UNREADABLE} ({exc})")
@@ -129,11 +135,11 @@ def load_worklist(
 
 
 def _ehr_plans(
-    ehr: FhirClient, systems: PlanSystems
+    ehr: FhirClient, systems: PlanSystems, query: list[tuple[str, str]]
 ) -> Iterator[tuple[str, dict[str, Any], list[dict[str, Any]]]]:
     """Our active CarePlans on the EHR, each with its patient id and its Tasks."""
     ours: list[tuple[str, dict[str, Any]]] = []
-    for careplan in _search(ehr, "CarePlan", _careplan_query()):
+    for careplan in _search(ehr, "CarePlan", query):
         patient = _patient_of(careplan.get("subject"))
         if patient is not None and is_our_careplan(careplan, patient, systems):
             ours.append((patient, careplan))
@@ -149,7 +155,7 @@ def _ehr_plans(
 
 
 def _store_plans(
-    store: FhirClient, issuer: str, systems: PlanSystems
+    store: FhirClient, issuer: str, systems: PlanSystems, query: list[tuple[str, str]]
 ) -> Iterator[tuple[str, dict[str, Any], list[dict[str, Any]]]]:
     """Our active CarePlans in the plan store for this EHR's patients, in the EHR's terms."""
     issuer = issuer.rstrip("/")
@@ -168,7 +174,7 @@ def _store_plans(
     tasks: list[dict[str, Any]] = []
     for chunk in _chunks(link_ids):
         refs = ",".join(f"Patient/{link}" for link in chunk)
-        careplans += _search(store, "CarePlan", [("patient", refs), *_careplan_query()])
+        careplans += _search(store, "CarePlan", [("patient", refs), *query])
         tasks += _search(store, "Task", [("patient", refs), ("_count", PAGE_SIZE)])
     for careplan in careplans:
         link = links.get(_patient_of(careplan.get("subject")) or "")
@@ -183,9 +189,8 @@ def _store_plans(
         yield link.ehr_patient, translate(careplan, link.from_store), mine
 
 
-def _careplan_query() -> list[tuple[str, str]]:
-    system, code = CAREPLAN_CATEGORY
-    return [("category", f"{system}|{code}"), ("status", "active"), ("_count", PAGE_SIZE)]
+def _careplan_query(category: str) -> list[tuple[str, str]]:
+    return [("category", category), ("status", "active"), ("_count", PAGE_SIZE)]
 
 
 def _patients(ehr: FhirClient, ids: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -60,12 +60,14 @@ def _record() -> LaunchRecord | None:
 
 
 def _load(rt: WebRuntime, record: LaunchRecord) -> Worklist:
-    context = rt.evaluation_context(rt.site(record.context.iss))
+    site = rt.site(record.context.iss)
+    context = rt.evaluation_context(site)
     worklist = load_worklist(
         rt.fhir_client(record),
         plan_store_client(rt.settings),
         systems=plan_systems(context),
         today=context.as_of,
+        careplan_category=site.careplan_category,
     )
     shown = json.dumps([p.patient_id for p in worklist.plans]).encode()
     rt.store.put(_SHOWN_PREFIX + record.launch_id, shown, rt.settings.session_ttl_seconds)
