@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from bench import cds, ehr_epic, engine, extraction, launch, population, worklist
 from bench.fhir_server import fhir_server
-
-
-def print_table(title: str, rows: list[tuple[str, str]]) -> None:
-    width = max(len(name) for name, _ in rows)
-    print(f"\n{title}")
-    print("-" * (width + 16))
-    for name, value in rows:
-        print(f"{name:<{width}}  {value:>12}")
+from bench.table import print_table
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from joserfc import jwt
 
+from bench.table import print_table
 from smart_app.auth.jwks import generate_signing_key, public_jwks
 from smart_app.domain.reads import ENGINE_READS
 from smart_app.settings import Settings
@@ -96,6 +97,4 @@ def run(calls: int = 500) -> list[tuple[str, str]]:
 
 
 if __name__ == "__main__":
-    from bench.__main__ import print_table
-
     print_table("CDS Hooks patient-view with prefetch (Flask test client)", run())

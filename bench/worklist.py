@@ -18,6 +18,7 @@ from smart_app.domain.terminology import DEFAULT_CANONICAL_BASE
 from smart_app.fhir import FhirClient
 from smart_app.fhir.own_plan import PlanSystems
 from smart_app.service.worklist import load_worklist
+from smart_app.site_config import US_CORE_CAREPLAN_ASSESS_PLAN
 
 STEPS = (25, 75, 200)  # plans added before each measurement (cumulative 25, 100, 300)
 CODES = ("mri-brain", "neuro-review", "jcv-serology")
@@ -87,7 +88,13 @@ def run(fhir_base: str) -> list[tuple[str, str]]:
         _add_plans(fhir_base, step, today)
         client = FhirClient(fhir_base)
         started = time.perf_counter()
-        worklist = load_worklist(client, None, systems=SYSTEMS, today=today)
+        worklist = load_worklist(
+            client,
+            None,
+            systems=SYSTEMS,
+            careplan_category=US_CORE_CAREPLAN_ASSESS_PLAN,
+            today=today,
+        )
         seconds = time.perf_counter() - started
         plans = len(worklist.plans)
         per_plan = seconds / max(plans, 1)

@@ -4,10 +4,10 @@ Plans live in the EHR (where it accepts CarePlan and Task, e.g. HAPI) or in ms-m
 store (smart_app.service.plan_store). This reads both with the signed-in clinician's user-level
 grant (https://hl7.org/fhir/smart-app-launch/scopes-and-launch-context.html#user-scopes):
 
-* EHR: ``CarePlan?category={the site's category}&status=active`` without a patient, keeping only
-  CarePlans with exactly our business identifier (smart_app.fhir.own_plan), then their Tasks by
-  id. EHRs that need a patient for a CarePlan search (Epic, Oracle Health) refuse it: reported,
-  not fatal.
+* EHR: ``CarePlan?category={the site's category}&status=active`` without a patient, keeping
+  only CarePlans with exactly our business identifier (smart_app.fhir.own_plan), then their
+  Tasks by id. EHRs that need a patient for a CarePlan search (Epic, Oracle Health) refuse it:
+  reported, not fatal.
 * Plan store: the Patient links whose identifier system is this EHR's issuer, then their
   CarePlans and Tasks, references translated back into the EHR's terms (PatientLink).
 * Names and birth dates from the EHR (``Patient?_id=a,b,c`` in chunks; read by id where
@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from smart_app.domain.plan import DEFAULT_CAREPLAN_CATEGORY
 from smart_app.errors import FhirAuthError, FhirError
 from smart_app.fhir import FhirClient
 from smart_app.fhir.client import bundle_resources
@@ -89,13 +88,11 @@ def load_worklist(
     store: FhirClient | None,
     *,
     systems: PlanSystems,
+    careplan_category: str,
     today: date,
-    careplan_category: str = DEFAULT_CAREPLAN_CATEGORY,
 ) -> Worklist:
-    """Read every plan of this EHR's patients (the EHR's own and the plan store's).
-
-    ``careplan_category``: the site's ``system|code`` our CarePlans are filed under
-    (smart_app.site_config), searched in both homes."""
+    """Read every plan of this EHR's patients (the EHR's own and the plan store's), found by
+    the site's CarePlan category (``system|code``, smart_app.site_config) as the plan is written."""
     query = _careplan_query(careplan_category)
     notices: list[str] = []
     found: dict[str, list[tuple[str, dict[str, Any], list[dict[str, Any]]]]] = {}
@@ -189,8 +186,8 @@ def _store_plans(
         yield link.ehr_patient, translate(careplan, link.from_store), mine
 
 
-def _careplan_query(category: str) -> list[tuple[str, str]]:
-    return [("category", category), ("status", "active"), ("_count", PAGE_SIZE)]
+def _careplan_query(careplan_category: str) -> list[tuple[str, str]]:
+    return [("category", careplan_category), ("status", "active"), ("_count", PAGE_SIZE)]
 
 
 def _patients(ehr: FhirClient, ids: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -66,8 +66,8 @@ def _load(rt: WebRuntime, record: LaunchRecord) -> Worklist:
         rt.fhir_client(record),
         plan_store_client(rt.settings),
         systems=plan_systems(context),
-        today=context.as_of,
         careplan_category=site.careplan_category,
+        today=context.as_of,
     )
     shown = json.dumps([p.patient_id for p in worklist.plans]).encode()
     rt.store.put(_SHOWN_PREFIX + record.launch_id, shown, rt.settings.session_ttl_seconds)

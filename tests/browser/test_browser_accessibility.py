@@ -21,7 +21,7 @@ from bench.screenshots import chart_page, fifteen_year_history
 from smart_app.web.course_chart import course_chart_svg
 from smart_app.web.course_data import CourseInput
 from tests.browser.browser_stack import Stack
-from tests.browser.test_browser_worklist import sign_in_to_worklist, write_plan_from_dashboard
+from tests.browser.journeys import open_dashboard, sign_in_to_worklist, write_plan_from_dashboard
 from tests.web.course_svg import labels, parse
 
 pytestmark = pytest.mark.integration
@@ -60,20 +60,6 @@ def axe_violations(page: Page, impacts: tuple[str, ...] = BLOCKING) -> list[dict
         for v in result["violations"]
         if v["impact"] in impacts
     ]
-
-
-def open_dashboard(page: Page, stack: Stack, scenario: str) -> str:
-    """A standalone launch through the sandbox's picker; returns the dashboard's URL."""
-    patient = stack.patients[scenario]
-    page.goto(f"{stack.app}/standalone")
-    page.fill("#patient-search", stack.family)
-    page.locator("#search-button").click()
-    page.check(f"input[name=sandbox_patient][value='{patient.patient_id}']")
-    page.get_by_role("button", name="Open the app for this patient").click()
-    expect(page.locator("#classification")).to_have_attribute(
-        "data-patient", f"Patient/{patient.patient_id}", timeout=30_000
-    )
-    return page.url
 
 
 @pytest.mark.parametrize(

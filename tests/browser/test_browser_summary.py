@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.browser_stack import Stack
-from tests.browser.test_browser_accessibility import open_dashboard
+from tests.browser.journeys import open_dashboard
 
 pytestmark = pytest.mark.integration
 

@@ -12,32 +12,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.browser_stack import Stack
+from tests.browser.journeys import sign_in_to_worklist, write_plan_from_dashboard
 
 pytestmark = pytest.mark.integration
-
-
-def write_plan_from_dashboard(page: Page, stack: Stack, scenario: str) -> None:
-    """A standalone patient launch through the sandbox's picker, then "Write plan"."""
-    patient = stack.patients[scenario]
-    page.goto(f"{stack.app}/standalone")
-    page.fill("#patient-search", stack.family)
-    page.locator("#search-button").click()
-    page.check(f"input[name=sandbox_patient][value='{patient.patient_id}']")
-    page.get_by_role("button", name="Open the app for this patient").click()
-    expect(page.locator("#classification")).to_be_visible(timeout=30_000)
-    button = page.locator("[data-testid=write-plan]")
-    if button.count():
-        button.click()
-        expect(page.locator("#plan-status")).to_have_attribute(
-            "data-up-to-date", "true", timeout=30_000
-        )
-
-
-def sign_in_to_worklist(page: Page, stack: Stack) -> None:
-    """From the sandbox's launcher page: the worklist link, signed in as its clinician."""
-    page.goto(f"{stack.sandbox}/ehr?q={stack.family}")
-    page.locator("#worklist-link a").click()
-    expect(page.locator("#worklist-table")).to_be_visible(timeout=30_000)
 
 
 def test_worklist_sign_in_filter_open_and_csv(page: Page, worklist_stack: Stack) -> None:

@@ -1,6 +1,7 @@
 """The worklist's sources at HTTP edge cases (``responses``): paging with a wrong ``total``,
 a refused ``_id`` search read by id instead, a patient that cannot be read, a foreign CarePlan
-with our identifier system, a refused CarePlan search, an unreadable plan store."""
+with our identifier system, a refused CarePlan search, an unreadable plan store, a site's own
+CarePlan category."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import responses
 
-from smart_app.domain.plan import CAREPLAN_CATEGORY
 from smart_app.domain.terminology import DEFAULT_CANONICAL_BASE
 from smart_app.fhir import FhirClient
 from smart_app.fhir.own_plan import PlanSystems
@@ -21,11 +21,13 @@ from smart_app.service.worklist import (
     STORE_UNREADABLE,
     load_worklist,
 )
+from smart_app.site_config import US_CORE_CAREPLAN_ASSESS_PLAN
 
 EHR = "https://ehr.example/fhir"
 STORE = "https://store.example/fhir"
 SYSTEMS = PlanSystems(f"{DEFAULT_CANONICAL_BASE}/careplan-id", f"{DEFAULT_CANONICAL_BASE}/task-id")
 TODAY = date(2026, 11, 28)
+SITE_CATEGORY = "http://ehr.example/careplan-type|ms-monitoring"
 
 
 def careplan(cid: str, patient: str, *, ours: bool = True, tasks: tuple[str, ...] = ()) -> Any:
@@ -88,9 +90,18 @@ def test_pages_are_followed_id_search_falls_back_to_reads_and_names_may_be_missi
     )
     responses.get(f"{EHR}/Patient/p2", status=404, json={"resourceType": "OperationOutcome"})
 
-    worklist = load_worklist(FhirClient(EHR, retries=0), None, systems=SYSTEMS, today=TODAY)
+    worklist = load_worklist(
+        FhirClient(EHR, retries=0),
+        None,
+        systems=SYSTEMS,
+        careplan_category=SITE_CATEGORY,
+        today=TODAY,
+    )
 
     assert worklist.notices == ()
+    careplan_query = responses.calls[0].request.url
+    assert careplan_query is not None
+    assert "category=http%3A%2F%2Fehr.example%2Fcareplan-type%7Cms-monitoring" in careplan_query
     assert [p.patient_id for p in worklist.plans] == ["p1", "p2"]  # p9's plan is not ours
     one, two = worklist.plans
     assert (one.name, two.name) == ("One, P", None)
@@ -132,7 +143,11 @@ def test_a_refused_careplan_search_is_reported_and_the_store_rows_still_show() -
     )
 
     worklist = load_worklist(
-        FhirClient(EHR, retries=0), FhirClient(STORE, retries=0), systems=SYSTEMS, today=TODAY
+        FhirClient(EHR, retries=0),
+        FhirClient(STORE, retries=0),
+        systems=SYSTEMS,
+        careplan_category=US_CORE_CAREPLAN_ASSESS_PLAN,
+        today=TODAY,
     )
 
     assert worklist.notices == (EHR_NOT_SEARCHABLE,)
@@ -141,7 +156,7 @@ def test_a_refused_careplan_search_is_reported_and_the_store_rows_still_show() -
     assert [t.code for t in plan.tasks] == ["mri-pml-surveillance"]
     category = responses.calls[0].request.url
     assert category is not None
-    assert f"{CAREPLAN_CATEGORY[1]}" in category
+    assert "assess-plan" in category
     assert "patient" not in category.split("?", 1)[1]
 
 
@@ -150,7 +165,11 @@ def test_an_unreadable_plan_store_is_reported() -> None:
     responses.get(f"{EHR}/CarePlan", json=bundle([]))
     responses.get(f"{STORE}/Patient", status=500, json={"resourceType": "OperationOutcome"})
     worklist = load_worklist(
-        FhirClient(EHR, retries=0), FhirClient(STORE, retries=0), systems=SYSTEMS, today=TODAY
+        FhirClient(EHR, retries=0),
+        FhirClient(STORE, retries=0),
+        systems=SYSTEMS,
+        careplan_category=US_CORE_CAREPLAN_ASSESS_PLAN,
+        today=TODAY,
     )
     assert worklist.plans == ()
     assert len(worklist.notices) == 1
