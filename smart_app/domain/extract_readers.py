@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from datetime import date
-from typing import NamedTuple
+
+import msgspec
 
 from smart_app.domain.context import EvaluationContext
 from smart_app.domain.dates import DateRange, add_days, add_months, parse_fhir_date
@@ -43,11 +44,11 @@ SCORE_RANGES = {"mfis": (0.0, 84.0), "sdmt": (0.0, 110.0)}
 PLAIN_NUMBER = re.compile(r"^\s*\d{1,2}(\.\d+)?\s*$")
 
 
-class ConditionRecord(NamedTuple):
+class ConditionRecord(msgspec.Struct, frozen=True):
     """An MS diagnosis Condition as read: its dates, phenotype and verification.
 
-    An extractor-private record, immutable as a named tuple: cheaper to build than a frozen
-    dataclass, whose ``__init__`` sets each field through ``object.__setattr__``."""
+    An extractor-private record, a frozen C struct: cheaper to build than a named tuple or a
+    frozen dataclass, whose ``__init__`` sets each field through ``object.__setattr__``."""
 
     ref: str
     onset: DateRange | None

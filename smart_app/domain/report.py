@@ -9,9 +9,10 @@ issues by resource then code), whatever the order of the input.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
+
+import msgspec
 
 from smart_app.domain.context import EvaluationContext
 from smart_app.domain.dates import iso_day
@@ -30,8 +31,7 @@ from smart_app.domain.rules.treatment import treatment_recommendations, treatmen
 from smart_app.domain.timeline import DataIssue, DmtExposure, PatientTimeline, issues_in_order
 
 
-@dataclass(frozen=True, slots=True)
-class PatientReport:
+class PatientReport(msgspec.Struct, frozen=True):
     """The engine's answer for one patient as of one date."""
 
     patient: str

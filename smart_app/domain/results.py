@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
+
+import msgspec
 
 from smart_app.domain.actions import ACTION_CODES, ACTION_ORDER
 from smart_app.domain.timeline import EdssMeasurement
@@ -19,8 +20,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Classification:
+class Classification(msgspec.Struct, frozen=True):
     """Rule C: ``status`` is not-applicable | indeterminate | not-benign | too-early | benign.
 
     ``reason`` says why (docs/clinical-rules.md, C); ``evidence`` names the diagnosis
@@ -37,8 +37,7 @@ class Classification:
     evidence: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(msgspec.Struct, frozen=True):
     """Disease activity in the lookback window: ``kind`` is relapse | mri | cdp."""
 
     kind: str
@@ -46,8 +45,7 @@ class Finding:
     evidence: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class ProgressionEvent:
+class ProgressionEvent(msgspec.Struct, frozen=True):
     """A confirmed disability progression: first worsened and confirming measurements."""
 
     worsening: EdssMeasurement
@@ -57,8 +55,7 @@ class ProgressionEvent:
     reference_measurement: EdssMeasurement | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Activity:
+class Activity(msgspec.Struct, frozen=True):
     """Rule A; ``unconfirmed_worsening`` is the first measurement of a pending worsening and
     ``unconfirmed_reference`` the EDSS it is a worsening from."""
 
@@ -68,8 +65,7 @@ class Activity:
     unconfirmed_reference: EdssMeasurement | None
 
 
-@dataclass(frozen=True, slots=True)
-class Recommendation:
+class Recommendation(msgspec.Struct, frozen=True):
     """One action for the clinician (rule M/T), later one FHIR Task.
 
     ``anchor`` is the date of the evidence the due date is counted from (None when the action was

@@ -1,22 +1,25 @@
 """The typed patient timeline the rules read: small frozen values in date-sorted tuples.
 
 The rules run for every patient of a population (>= 20,000 per second on one core), so the timeline
-holds exactly what they need, already cleaned, dated and sorted by the extractor.
+holds exactly what they need, already cleaned, dated and sorted by the extractor. The values (and
+the rules' results and report) are frozen ``msgspec.Struct`` types
+(https://jcristharif.com/msgspec/structs.html): immutable, hashable and compared by value like a
+frozen dataclass, but built in C, without an ``object.__setattr__`` per field (issue 14).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from operator import attrgetter
 from typing import TYPE_CHECKING
+
+import msgspec
 
 if TYPE_CHECKING:
     from smart_app.domain.context import EvaluationContext
 
 
-@dataclass(frozen=True, slots=True)
-class DataIssue:
+class DataIssue(msgspec.Struct, frozen=True):
     """An input the engine skipped or doubts (docs/clinical-rules.md, Q)."""
 
     code: str
@@ -34,8 +37,7 @@ def issues_in_order(issues: list[DataIssue]) -> tuple[DataIssue, ...]:
     return tuple(sorted(set(issues), key=_ISSUE_ORDER))
 
 
-@dataclass(frozen=True, slots=True)
-class MsDiagnosis:
+class MsDiagnosis(msgspec.Struct, frozen=True):
     """The MS diagnosis: its Condition(s), the disease onset and what the onset was taken from.
 
     ``onset`` is the earliest usable date over all MS Conditions (onset, recorded date) and all
@@ -57,8 +59,7 @@ class MsDiagnosis:
         return (self.refs or self.relapse_refs)[0]
 
 
-@dataclass(frozen=True, slots=True)
-class EdssMeasurement:
+class EdssMeasurement(msgspec.Struct, frozen=True):
     """One EDSS; ``stable`` = measured more than N days after the onset of any relapse."""
 
     date: date
@@ -67,8 +68,7 @@ class EdssMeasurement:
     stable: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Relapse:
+class Relapse(msgspec.Struct, frozen=True):
     """An MS exacerbation; a partial onset date (YYYY-MM) spans ``onset`` .. ``onset_latest``."""
 
     onset: date
@@ -76,8 +76,7 @@ class Relapse:
     ref: str
 
 
-@dataclass(frozen=True, slots=True)
-class MriStudy:
+class MriStudy(msgspec.Struct, frozen=True):
     """An available MR ImagingStudy of the brain or of the spine."""
 
     date: date
@@ -86,8 +85,7 @@ class MriStudy:
     report: bool = False  # a DiagnosticReport rather than an ImagingStudy
 
 
-@dataclass(frozen=True, slots=True)
-class MriFinding:
+class MriFinding(msgspec.Struct, frozen=True):
     """Lesion count from an MRI report: ``kind`` is "new-t2-lesions" or "gd-lesions"."""
 
     date: date
@@ -96,8 +94,7 @@ class MriFinding:
     ref: str
 
 
-@dataclass(frozen=True, slots=True)
-class DmtExposure:
+class DmtExposure(msgspec.Struct, frozen=True):
     """An unbroken run of records of one DMT ingredient."""
 
     ingredient: str
@@ -121,8 +118,7 @@ class DmtExposure:
         return max(months, 0)
 
 
-@dataclass(frozen=True, slots=True)
-class JcvResult:
+class JcvResult(msgspec.Struct, frozen=True):
     """Anti-JCV antibody result (natalizumab PML risk)."""
 
     date: date
@@ -132,8 +128,7 @@ class JcvResult:
     high: bool = False  # positive with an index above the high threshold (1.5)
 
 
-@dataclass(frozen=True, slots=True)
-class Score:
+class Score(msgspec.Struct, frozen=True):
     """A dated numeric score (MFIS 0-84, SDMT 0-110)."""
 
     date: date
@@ -141,8 +136,7 @@ class Score:
     ref: str
 
 
-@dataclass(frozen=True, slots=True)
-class PatientTimeline:
+class PatientTimeline(msgspec.Struct, frozen=True):
     """Everything the rules know about one patient as of ``as_of``."""
 
     patient: str

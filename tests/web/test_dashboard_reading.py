@@ -3,10 +3,10 @@ recommendations, "due now" vs "overdue since D" (both sides of today), and evide
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date, timedelta
 from typing import Any
 
+import msgspec
 import pytest
 
 from smart_app.domain import EvaluationContext
@@ -138,7 +138,7 @@ def test_urgent_and_overdue_first_then_due_now_then_by_date() -> None:
         recommendation("mri-brain", due=D - 5 * DAY),  # past due, but new today: due now
         recommendation("reassess-benign-status", due=D + 20 * DAY, priority="urgent"),
     )
-    report = dataclasses.replace(report, recommendations=recs)
+    report = msgspec.structs.replace(report, recommendations=recs)
     plan = [task(report, recs[2], D - 60 * DAY)]
     order = reading_order(report, plan)
     assert [a.rec.code for a in order] == [
