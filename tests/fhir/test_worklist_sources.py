@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import responses
 
@@ -173,3 +174,23 @@ def test_an_unreadable_plan_store_is_reported() -> None:
     assert worklist.plans == ()
     assert len(worklist.notices) == 1
     assert worklist.notices[0].startswith(STORE_UNREADABLE)
+
+
+@responses.activate
+def test_the_sites_careplan_category_is_searched() -> None:
+    site_category = "http://hospital.example/careplan-category|ms-monitoring"
+    responses.get(f"{EHR}/CarePlan", json=bundle([careplan("cp1", "p1")]))
+    responses.get(f"{EHR}/Patient", json=bundle([]))
+    worklist = load_worklist(
+        FhirClient(EHR, retries=0),
+        None,
+        systems=SYSTEMS,
+        today=TODAY,
+        careplan_category=site_category,
+    )
+    assert [p.patient_id for p in worklist.plans] == ["p1"]
+    url = responses.calls[0].request.url
+    assert url is not None
+    searched = parse_qs(urlsplit(url).query)
+    assert searched["category"] == [site_category]
+    assert searched["status"] == ["active"]
