@@ -9,7 +9,8 @@ grant (https://hl7.org/fhir/smart-app-launch/scopes-and-launch-context.html#user
   Tasks by id. EHRs that need a patient for a CarePlan search (Epic, Oracle Health) refuse it:
   reported, not fatal.
 * Plan store: the Patient links whose identifier system is this EHR's issuer, then their
-  CarePlans and Tasks, references translated back into the EHR's terms (PatientLink).
+  CarePlans (US Core ``assess-plan``, the store's own category) and Tasks, references
+  translated back into the EHR's terms (PatientLink).
 * Names and birth dates from the EHR (``Patient?_id=a,b,c`` in chunks; read by id where
   ``_id`` search is refused; a patient that cannot be read shows its id).
 
@@ -34,6 +35,7 @@ from smart_app.fhir.own_plan import (
     referenced_task_ids,
 )
 from smart_app.service.plan_store import PatientLink, translate
+from smart_app.site_config import US_CORE_CAREPLAN_ASSESS_PLAN
 
 EHR_SOURCE = "EHR"
 STORE_SOURCE = "plan store"
@@ -110,7 +112,7 @@ def load_worklist(
             notices.append(f"Plans on the EHR: could not be read ({exc})")
     if store is not None:
         try:
-            for patient, careplan, tasks in _store_plans(store, ehr.base_url, systems, query):
+            for patient, careplan, tasks in _store_plans(store, ehr.base_url, systems, STORE_QUERY):
                 found.setdefault(patient, []).append((STORE_SOURCE, careplan, tasks))
         except FhirError as exc:
             notices.append(f"{STORE_UNREADABLE} ({exc})")
@@ -188,6 +190,11 @@ def _store_plans(
 
 def _careplan_query(careplan_category: str) -> list[tuple[str, str]]:
     return [("category", careplan_category), ("status", "active"), ("_count", PAGE_SIZE)]
+
+
+#: The plan store, ms-monitor's own server, files its plans under US Core's ``assess-plan``
+#: whatever the EHR site's category (smart_app.service.plan_delivery.assess_for).
+STORE_QUERY = _careplan_query(US_CORE_CAREPLAN_ASSESS_PLAN)
 
 
 def _patients(ehr: FhirClient, ids: Sequence[str]) -> dict[str, dict[str, Any]]:

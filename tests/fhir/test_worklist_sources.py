@@ -27,7 +27,6 @@ EHR = "https://ehr.example/fhir"
 STORE = "https://store.example/fhir"
 SYSTEMS = PlanSystems(f"{DEFAULT_CANONICAL_BASE}/careplan-id", f"{DEFAULT_CANONICAL_BASE}/task-id")
 TODAY = date(2026, 11, 28)
-SITE_CATEGORY = "http://ehr.example/careplan-type|ms-monitoring"
 
 
 def careplan(cid: str, patient: str, *, ours: bool = True, tasks: tuple[str, ...] = ()) -> Any:
@@ -94,14 +93,11 @@ def test_pages_are_followed_id_search_falls_back_to_reads_and_names_may_be_missi
         FhirClient(EHR, retries=0),
         None,
         systems=SYSTEMS,
-        careplan_category=SITE_CATEGORY,
+        careplan_category=US_CORE_CAREPLAN_ASSESS_PLAN,
         today=TODAY,
     )
 
     assert worklist.notices == ()
-    careplan_query = responses.calls[0].request.url
-    assert careplan_query is not None
-    assert "category=http%3A%2F%2Fehr.example%2Fcareplan-type%7Cms-monitoring" in careplan_query
     assert [p.patient_id for p in worklist.plans] == ["p1", "p2"]  # p9's plan is not ours
     one, two = worklist.plans
     assert (one.name, two.name) == ("One, P", None)
@@ -194,3 +190,37 @@ def test_the_sites_careplan_category_is_searched() -> None:
     searched = parse_qs(urlsplit(url).query)
     assert searched["category"] == [site_category]
     assert searched["status"] == ["active"]
+
+
+@responses.activate
+def test_the_plan_store_is_searched_by_its_own_category_whatever_the_site() -> None:
+    """The store files every plan under assess-plan (plan_delivery.assess_for)."""
+    site_category = "http://hospital.example/careplan-category|ms-monitoring"
+    responses.get(f"{EHR}/CarePlan", json=bundle([]))
+    link = {
+        "resourceType": "Patient",
+        "id": "link1",
+        "identifier": [{"system": EHR, "value": "p7"}],
+    }
+    responses.get(f"{STORE}/Patient", json=bundle([link]))
+    stored = careplan("scp", "p7")
+    stored["subject"] = {"reference": "Patient/link1"}
+    responses.get(f"{STORE}/CarePlan", json=bundle([stored]))
+    responses.get(f"{STORE}/Task", json=bundle([]))
+    responses.get(f"{EHR}/Patient", json=bundle([]))
+    worklist = load_worklist(
+        FhirClient(EHR, retries=0),
+        FhirClient(STORE, retries=0),
+        systems=SYSTEMS,
+        today=TODAY,
+        careplan_category=site_category,
+    )
+    assert [p.patient_id for p in worklist.plans] == ["p7"]
+    searched = {
+        urlsplit(str(call.request.url)).netloc + urlsplit(str(call.request.url)).path: parse_qs(
+            urlsplit(str(call.request.url)).query
+        )
+        for call in responses.calls
+    }
+    assert searched["ehr.example/fhir/CarePlan"]["category"] == [site_category]
+    assert searched["store.example/fhir/CarePlan"]["category"] == [US_CORE_CAREPLAN_ASSESS_PLAN]
