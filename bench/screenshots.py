@@ -5,8 +5,9 @@
   is what the dashboard draws. The layout tests use :func:`fifteen_year_history` as input.
 * ``--dashboards [FHIR_BASE]``: docs/dashboard-{benign,active,natalizumab}.png, the top of the
   dashboard of three synthetic scenario patients as a clinician first sees it. The patients are
-  loaded into the HAPI FHIR server at FHIR_BASE (default: a throwaway one started with
-  launch/hapi/hapi.sh), and the app runs on loopback in open-server mode against it.
+  loaded into the HAPI FHIR server at FHIR_BASE (default: bench.fhir_server, i.e.
+  ``FHIR_BASE_URL`` or a throwaway one started with launch/hapi/hapi.sh), and the app runs on
+  loopback in open-server mode against it.
 * ``--worklist [FHIR_BASE]``: docs/worklist.png, the clinic's worklist of a few synthetic scenario
   patients whose plans were written by each dashboard's "Write plan" (open server), then read
   back through the SMART sandbox in front of the same server after a provider sign-in.
@@ -17,9 +18,7 @@ Not run by the tests.
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import subprocess
 import sys
 import tempfile
 import threading
@@ -29,6 +28,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
+from bench.fhir_server import fhir_server
 from smart_app.domain import DEFAULT_SETTINGS
 from smart_app.domain.dates import add_months
 from smart_app.web.course_chart import course_figure_html
@@ -45,7 +45,6 @@ OUTPUT = ROOT / "docs" / "course-chart-15y.png"
 CSS = ROOT / "smart_app" / "web" / "static" / "app.css"
 CHROMIUM = "/usr/bin/chromium"
 AS_OF = date(2026, 11, 24)
-HAPI_SCRIPT = ROOT / "launch" / "hapi" / "hapi.sh"
 #: scenario -> picture (issue 12: the dashboard of a benign, an active and a natalizumab patient)
 DASHBOARDS = {
     "benign-strict": "dashboard-benign.png",
@@ -121,24 +120,6 @@ def chart_page(data: CourseInput) -> str:
         f'<section class="panel"><h2>Disease course</h2>{course_figure_html(data)}'
         "</section></main></body></html>"
     )
-
-
-@contextmanager
-def _throwaway_hapi() -> Iterator[str]:
-    """A HAPI FHIR server in memory on a free loopback port, stopped afterwards."""
-    with tempfile.TemporaryDirectory() as run_dir:
-        env = {**os.environ, "HAPI_RUN_DIR": run_dir}
-        started = subprocess.run(
-            ["bash", str(HAPI_SCRIPT), "start", "--port", "0", "--db", "mem"],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        try:
-            yield started.stdout.strip().splitlines()[-1]
-        finally:
-            subprocess.run(["bash", str(HAPI_SCRIPT), "stop"], env=env, check=False)
 
 
 @contextmanager
@@ -276,26 +257,20 @@ def worklist_screenshot(fhir_base: str) -> list[Path]:
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
-    if "--worklist" in sys.argv:
-        rest = sys.argv[sys.argv.index("--worklist") + 1 :]
-        if rest:
-            written = worklist_screenshot(rest[0].rstrip("/"))
-        else:
-            with _throwaway_hapi() as fhir_base:
-                written = worklist_screenshot(fhir_base)
-        for path in written:
-            print(f"wrote {path.relative_to(ROOT)}", file=sys.stderr)
-        return
-    if "--dashboards" in sys.argv:
-        rest = sys.argv[sys.argv.index("--dashboards") + 1 :]
-        if rest:
-            written = dashboard_screenshots(rest[0].rstrip("/"))
-        else:
-            with _throwaway_hapi() as fhir_base:
-                written = dashboard_screenshots(fhir_base)
-        for path in written:
-            print(f"wrote {path.relative_to(ROOT)}", file=sys.stderr)
-        return
+    for flag, screenshots in (
+        ("--worklist", worklist_screenshot),
+        ("--dashboards", dashboard_screenshots),
+    ):
+        if flag in sys.argv:
+            rest = sys.argv[sys.argv.index(flag) + 1 :]
+            if rest:
+                written = screenshots(rest[0].rstrip("/"))
+            else:
+                with fhir_server() as fhir_base:
+                    written = screenshots(fhir_base)
+            for path in written:
+                print(f"wrote {path.relative_to(ROOT)}", file=sys.stderr)
+            return
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
