@@ -15,6 +15,7 @@ because it runs for every patient in the hot path.
 from __future__ import annotations
 
 import calendar
+import functools
 from datetime import date, timedelta
 
 import msgspec
@@ -93,23 +94,10 @@ _MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 #: Sums by (day, months): a population asks the same few (the as-of date minus each lookback, a
 #: result's date plus its interval) for every patient, and a lookup costs a third of the sum.
-#: Emptied when full, like ``_PARSED``.
-_ADDED: dict[tuple[date, int], date] = {}
-_ADDED_MAX = 65_536
-
-
+#: ``functools.lru_cache`` (C) measured ~90 ns a hit against ~120 ns for a dict in Python.
+@functools.lru_cache(maxsize=65_536)
 def add_months(day: date, months: int) -> date:
     """``day`` plus calendar ``months`` (negative allowed), clamped to the end of the month."""
-    key = (day, months)
-    found = _ADDED.get(key)
-    if found is None:
-        if len(_ADDED) >= _ADDED_MAX:
-            _ADDED.clear()
-        found = _ADDED[key] = _add_months(day, months)
-    return found
-
-
-def _add_months(day: date, months: int) -> date:
     index = day.month - 1 + months
     year = day.year + index // 12
     month = index % 12 + 1

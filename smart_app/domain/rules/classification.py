@@ -22,6 +22,7 @@ EDSS instead of D (the stricter reading of "EDSS <= 3 at >= 10 years").
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import date
 
@@ -46,25 +47,12 @@ def anniversaries_reached(onset: date, day: date) -> int:
     return max(years, 0)
 
 
-#: Durations by (onset, as-of date): a population shares a few onsets and one as-of date. A plain
-#: dict emptied when full, like the date caches of ``dates.py`` (the values are immutable floats).
-_DURATIONS: dict[tuple[date, date], float] = {}
-_DURATIONS_MAX = 65_536
-
-
+#: Durations by (onset, as-of date): a population shares a few onsets and one as-of date (the
+#: values are immutable floats; ``functools.lru_cache``, as ``dates.add_months``).
+@functools.lru_cache(maxsize=65_536)
 def disease_duration(onset: date, as_of: date) -> float:
     """Days / 365.25 to one decimal, never showing a year whose anniversary is not reached
     (9.9 the day before the tenth anniversary, 10.0 on it)."""
-    key = (onset, as_of)
-    found = _DURATIONS.get(key)
-    if found is None:
-        if len(_DURATIONS) >= _DURATIONS_MAX:
-            _DURATIONS.clear()
-        found = _DURATIONS[key] = _disease_duration(onset, as_of)
-    return found
-
-
-def _disease_duration(onset: date, as_of: date) -> float:
     whole = anniversaries_reached(onset, as_of)
     shown = round(years_between(onset, as_of), 1)
     if shown >= whole + 1:
