@@ -76,7 +76,8 @@ PROFILE = EhrProfile(
         "CarePlan": TypeRule(
             READ_SEARCH,
             ("patient", "category", "date"),
-            # a patient too: no CarePlan search across patients (the worklist must survive it)
+            # category: documented 400; a patient too, as US Core's SHALL is patient+category
+            # (the answer without a patient is unverified; the worklist must survive a refusal)
             required=(frozenset({"patient", "category"}), frozenset({"subject", "category"})),
             missing_required=CAREPLAN_NEEDS_CATEGORY,
             ignored_params=frozenset({"identifier"}),

@@ -21,6 +21,8 @@ from launch.sandbox.ehr.profile import (
     rules,
 )
 
+#: category=assess-plan: documented 400; a patient too, as US Core's SHALL is patient+category
+#: (the answer without a patient is unverified).
 CAREPLAN_NEEDS_ASSESS_PLAN = Refusal(
     400,
     "fhir",
